@@ -1,0 +1,48 @@
+# GPU buffer-object reclaim for Linux: build and test entry points.
+# The logic lives in scripts/; this file only wires targets together.
+# Every target depends on 'setup', which installs what is missing.
+
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+export ROOT BUILD
+
+.PHONY: all setup tree kunit kernel vm-tests vm-test vm-shell lint host-test check demo clean
+
+all: kernel
+
+setup:
+	@scripts/setup.sh
+
+tree: setup
+	@scripts/tree.sh
+
+kunit: tree
+	@scripts/kunit.sh
+
+kernel: tree
+	@scripts/kernel.sh
+
+vm-tests: tree
+	@scripts/build-vm-tests.sh
+
+vm-test: kernel vm-tests
+	@scripts/vm.sh test
+
+vm-shell: kernel
+	@scripts/vm.sh shell
+
+lint: tree
+	@scripts/lint.sh
+
+host-test: setup
+	@scripts/host-tests.sh
+
+check: setup
+	@scripts/check.sh
+
+demo: setup
+	@echo "make demo: the scripted vttm scenario arrives with the virtual device (issue 4)." >&2
+	@exit 1
+
+clean:
+	rm -rf $(BUILD)

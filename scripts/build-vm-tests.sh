@@ -1,0 +1,18 @@
+#!/bin/bash
+# Build the C tests under tests/vm/ into build/tests/vm/ with the host's
+# compiler: the guest runs on the host's root file system, so they run there
+# unchanged. Rebuilds only what is older than its source or the harness.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT="$BUILD/tests/vm"
+SELFTESTS="$KTREE/tools/testing/selftests"
+CFLAGS=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -I"$SELFTESTS" -I"$ROOT/tests/vm")
+mkdir -p "$OUT"
+for src in "$ROOT"/tests/vm/*.c; do
+	[[ -e "$src" ]] || continue
+	bin="$OUT/$(basename "$src" .c)"
+	if [[ ! -x "$bin" || "$src" -nt "$bin" || "$SELFTESTS/kselftest_harness.h" -nt "$bin" ]]; then
+		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
+	fi
+done

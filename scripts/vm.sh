@@ -1,0 +1,108 @@
+#!/bin/bash
+# Boot the VM kernel in QEMU.
+#
+#   vm.sh test    run tests/vm/ in the guest; exit 0 only if every test
+#                 passed and the kernel log shows no splat
+#   vm.sh shell   an interactive shell in the same VM
+#
+# Environment: VM_MEM (1G), VM_SWAP (3G), VM_CPUS (2), VM_TIMEOUT seconds
+# (1800), VM_TESTS (comma-separated names/globs, "none"), VM_INJECT (fail,
+# warn: the runner's own tests), VM_NAME (run directory under build/vm/).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+MODE=${1:-test}
+VM_MEM=${VM_MEM:-1G}
+VM_SWAP=${VM_SWAP:-3G}
+VM_CPUS=${VM_CPUS:-2}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_TESTS=${VM_TESTS:-}
+VM_INJECT=${VM_INJECT:-}
+VM_NAME=${VM_NAME:-$MODE}
+KIMAGE=${VM_KERNEL:-$BUILD/vm-kernel/arch/x86/boot/bzImage}
+RUN="$BUILD/vm/$VM_NAME"
+
+[[ -f "$KIMAGE" ]] || die "no VM kernel at $KIMAGE (run 'make kernel')"
+case "$MODE" in test | shell) ;; *) die "usage: vm.sh test|shell" ;; esac
+[[ "$ROOT" != *[[:space:],]* ]] || die "the project path must not contain spaces or commas: $ROOT"
+
+if [[ "$MODE" == test ]]; then
+	"$ROOT/scripts/build-vm-tests.sh"
+fi
+
+rm -rf "$RUN"
+mkdir -p "$RUN"
+truncate -s "$VM_SWAP" "$RUN/swap.img"
+
+accel=(-accel tcg -cpu max)
+if python3 -c 'import os, fcntl; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)' 2>/dev/null; then
+	accel=(-accel kvm -cpu host)
+fi
+
+append="console=ttyS0 root=root rootfstype=9p ro"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=none"
+append+=" init=$ROOT/scripts/vm/guest-init.sh panic=-1"
+append+=" rcupdate.rcu_cpu_stall_timeout=60 hung_task_timeout_secs=120"
+append+=" vmtest.project=$ROOT vmtest.out=$RUN vmtest.mode=$MODE"
+[[ -n "$VM_TESTS" ]] && append+=" vmtest.tests=$VM_TESTS"
+[[ -n "$VM_INJECT" ]] && append+=" vmtest.inject=$VM_INJECT"
+
+qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$VM_CPUS" -m "$VM_MEM"
+	-kernel "$KIMAGE" -append "$append"
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=root
+	-fsdev "local,id=project,path=$ROOT,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=project,mount_tag=project
+	-drive "file=$RUN/swap.img,format=raw,if=virtio,cache=unsafe"
+	-nic none -no-reboot -display none)
+
+if [[ "$MODE" == shell ]]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+note "booting $(basename "$KIMAGE") (${accel[1]}, $VM_CPUS CPUs, $VM_MEM RAM, $VM_SWAP swap); console log $RUN/console.log"
+start=$(date +%s)
+set +e
+# The console goes to the log; TAP lines are echoed as they arrive.
+timeout -k 10 "$VM_TIMEOUT" "${qemu[@]}" -serial stdio </dev/null 2>&1 |
+	tee "$RUN/console.log" | tr -d '\r' | grep --line-buffered -E '^(ok |not ok |1\.\.)'
+qrc=${PIPESTATUS[0]}
+set -e
+secs=$(($(date +%s) - start))
+
+passed=0
+failed=0
+fail() {
+	echo "vm-test: FAIL: $*" >&2
+	failed=$((failed + 1))
+}
+
+if ((qrc == 124 || qrc == 137)); then
+	fail "guest hung: no power-off within ${VM_TIMEOUT}s (VM_TIMEOUT); see $RUN/console.log"
+elif [[ ! -f "$RUN/result.tap" || ! -f "$RUN/guest-rc" ]]; then
+	fail "guest stopped without reporting results (qemu exit $qrc, crash or panic?); see $RUN/console.log"
+fi
+
+if [[ -f "$RUN/result.tap" ]]; then
+	passed=$(grep -cE '^ok [0-9]+' "$RUN/result.tap" || true)
+	nok=$(grep -cE '^not ok [0-9]+' "$RUN/result.tap" || true)
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$RUN/result.tap" | head -1)
+	failed=$((failed + nok))
+	grep -E '^not ok ' "$RUN/result.tap" | sed 's/^/vm-test: FAIL: /' >&2 || true
+	if [[ -n "$planned" ]] && ((passed + nok < planned)); then
+		fail "only $((passed + nok)) of $planned tests reported"
+	fi
+fi
+
+# The splat scan is a test of its own: every run must leave the kernel
+# log clean.
+if splats=$("$ROOT/scripts/vm/scan-dmesg.sh" "$RUN/dmesg.txt" "$RUN/console.log"); then
+	passed=$((passed + 1))
+else
+	echo "$splats" | sed 's/^/vm-test: /' >&2
+	fail "kernel log reports a WARN/BUG/Oops/lockdep/KASAN/hung task/OOM kill (above); see $RUN/console.log"
+fi
+
+printf 'passed %d\nfailed %d\n' "$passed" "$failed" >"$RUN/counts"
+note "$passed passed, $failed failed in ${secs}s"
+((failed == 0))

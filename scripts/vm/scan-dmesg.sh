@@ -1,0 +1,22 @@
+#!/bin/bash
+# Print every kernel log line that reports a problem the VM tests must not
+# cause: WARN, BUG, Oops, panics, lockdep, KASAN/UBSAN, hung tasks, RCU
+# stalls, OOM kills. Exit 1 if there is any, 0 if the logs are clean.
+#
+#   scan-dmesg.sh LOG...
+set -u
+PATTERN='WARNING:|------------\[ cut here \]------------|BUG:|kernel BUG at|Oops|'
+PATTERN+='general protection fault|Kernel panic|KASAN|UBSAN:|DEBUG_LOCKS_WARN_ON|'
+PATTERN+='turning off the locking correctness validator|'
+PATTERN+='INFO: (task .* blocked for more than|possible (recursive|circular|irq)|trying to register non-static key)|'
+PATTERN+='detected stalls? on CPU|rcu_.* self-detected stall|'
+PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+'
+
+found=0
+for log in "$@"; do
+	[[ -f "$log" ]] || continue
+	if tr -d '\r' <"$log" | grep -aE -- "$PATTERN" | sort -u | head -40 | sed "s|^|$(basename "$log"): |"; then
+		found=1
+	fi
+done
+exit $found
