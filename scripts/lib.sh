@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the build scripts. Sourced, never executed.
 
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"

@@ -29,6 +29,7 @@ check() { # check NAME CMD...
 	{ echo "== $name"; echo "$out"; } >>"$LOG"
 }
 
+# shellcheck disable=SC2054 # commas belong to the option values
 CP=("$KTREE/scripts/checkpatch.pl" --strict --no-summary --quiet --show-types
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
 

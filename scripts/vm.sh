@@ -47,6 +47,7 @@ append+=" vmtest.project=$ROOT vmtest.out=$RUN vmtest.mode=$MODE"
 [[ -n "$VM_TESTS" ]] && append+=" vmtest.tests=$VM_TESTS"
 [[ -n "$VM_INJECT" ]] && append+=" vmtest.inject=$VM_INJECT"
 
+# shellcheck disable=SC2054 # commas belong to the option values
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$VM_CPUS" -m "$VM_MEM"
 	-kernel "$KIMAGE" -append "$append"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap

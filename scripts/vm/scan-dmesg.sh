@@ -15,7 +15,9 @@ PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+'
 found=0
 for log in "$@"; do
 	[[ -f "$log" ]] || continue
-	if tr -d '\r' <"$log" | grep -aE -- "$PATTERN" | sort -u | head -40 | sed "s|^|$(basename "$log"): |"; then
+	hits=$(tr -d '\r' <"$log" | grep -aE -- "$PATTERN" | head -40)
+	if [[ -n "$hits" ]]; then
+		sed "s|^|$(basename "$log"): |" <<<"$hits"
 		found=1
 	fi
 done

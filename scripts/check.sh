@@ -1,0 +1,89 @@
+#!/bin/bash
+# Everything: tree, lint, KUnit, VM kernel, host tests, VM tests. Every
+# layer runs even when an earlier one failed (unless it cannot: no tree, no
+# kernel), and the last line is "N passed, N failed" over all of them.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+RESULTS="$BUILD/results"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+total_passed=0 total_failed=0
+declare -a summary=()
+
+counts() { # counts LAYER FILE: add a layer's counts file to the totals
+	local layer=$1 file=$2 p=0 f=1
+	if [[ -f "$file" ]]; then
+		p=$(awk '$1 == "passed" {print $2}' "$file")
+		f=$(awk '$1 == "failed" {print $2}' "$file")
+	fi
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+	summary+=("$(printf '%-6s %4d passed, %d failed' "$layer" "$p" "$f")")
+}
+
+layer_failed() { # a layer that could not run counts as one failure
+	summary+=("$(printf '%-6s %s' "$1" "$2")")
+	total_failed=$((total_failed + 1))
+}
+
+stamp() { echo "==== $* ($(date +%T))"; }
+t0=$(date +%s)
+
+stamp tree
+if ! "$ROOT/scripts/tree.sh"; then
+	layer_failed tree "FAILED: the patched tree could not be built"
+	tree_ok=0
+else
+	tree_ok=1
+fi
+
+if ((tree_ok)); then
+	stamp lint
+	"$ROOT/scripts/lint.sh" >"$RESULTS/lint.tap"
+	grep -E '^not ok|^# ' "$RESULTS/lint.tap" | head -100
+	counts lint "$RESULTS/lint.counts"
+
+	stamp kunit
+	"$ROOT/scripts/kunit.sh" >/dev/null
+	if line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$BUILD/kunit.log" | tail -1) && [[ -n "$line" ]]; then
+		p=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$line")
+		f=0
+		for k in failed crashed errors; do
+			v=$(sed -n "s/.*$k: \([0-9]*\).*/\1/p" <<<"$line")
+			f=$((f + ${v:-0}))
+		done
+		printf 'passed %d\nfailed %d\n' "${p:-0}" "$f" >"$RESULTS/kunit.counts"
+		grep -E '\[(FAILED|CRASHED)\]' "$BUILD/kunit.log" | head -40
+		echo "$line"
+	else
+		tail -40 "$BUILD/kunit.log"
+		echo "kunit: no result (build failure?); see $BUILD/kunit.log"
+	fi
+	counts kunit "$RESULTS/kunit.counts"
+
+	stamp kernel
+	if "$ROOT/scripts/kernel.sh"; then
+		kernel_ok=1
+	else
+		kernel_ok=0
+		layer_failed kernel "FAILED: the VM kernel did not build"
+	fi
+else
+	kernel_ok=0
+fi
+
+stamp host
+"$ROOT/scripts/host-tests.sh"
+counts host "$RESULTS/host.counts"
+
+if ((kernel_ok)); then
+	stamp vm
+	VM_NAME="test" "$ROOT/scripts/vm.sh" test
+	counts vm "$BUILD/vm/test/counts"
+fi
+
+echo "==== summary ($(($(date +%s) - t0))s)"
+printf '%s\n' "${summary[@]}"
+echo "$total_passed passed, $total_failed failed"
+((total_failed == 0))

@@ -1,0 +1,57 @@
+#!/bin/bash
+# The VM runner must fail the run when a guest test fails, when the kernel
+# WARNs although every test passed, and when the guest hangs. Each case
+# boots the real VM kernel with a test-only injection and no other tests.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/tap.sh"
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+VM="$ROOT/scripts/vm.sh"
+
+if [[ ! -f "$BUILD/vm-kernel/arch/x86/boot/bzImage" ]]; then
+	not_ok "VM kernel present (run 'make kernel' first)"
+	done_testing
+	exit
+fi
+
+run_vm() { # run_vm NAME [VAR=value...]
+	local name=$1
+	shift
+	env VM_NAME="$name" VM_TESTS=none VM_MEM=512M VM_SWAP=64M "$@" bash "$VM" test 2>&1
+}
+
+out=$(run_vm selftest-fail VM_INJECT=fail)
+rc=$?
+if ((rc != 0)) && grep -q 'FAIL: not ok 1 injected-failure' <<<"$out"; then
+	ok "a failing guest test fails the run"
+else
+	not_ok "a failing guest test fails the run" "exit $rc" "$out"
+fi
+if grep -q '^failed 1$' "$BUILD/vm/selftest-fail/counts" 2>/dev/null &&
+	grep -q '^passed 1$' "$BUILD/vm/selftest-fail/counts"; then
+	ok "the failure is counted, the clean kernel log is not"
+else
+	not_ok "the failure is counted, the clean kernel log is not" "$(cat "$BUILD/vm/selftest-fail/counts" 2>&1)"
+fi
+
+out=$(run_vm selftest-warn VM_INJECT=warn)
+rc=$?
+if ((rc != 0)) && grep -q '^ok 1 injected-warn' "$BUILD/vm/selftest-warn/result.tap" &&
+	grep -q 'kernel log reports a WARN' <<<"$out" && grep -q 'lkdtm_WARNING' <<<"$out"; then
+	ok "a kernel WARN fails the run although every test passed"
+else
+	not_ok "a kernel WARN fails the run although every test passed" "exit $rc" "$out"
+fi
+
+start=$(date +%s)
+out=$(run_vm selftest-hang VM_TIMEOUT=4)
+rc=$?
+secs=$(($(date +%s) - start))
+if ((rc != 0)) && grep -q 'guest hung: no power-off within 4s' <<<"$out" && ((secs < 60)); then
+	ok "a guest that does not finish is stopped with a clear message"
+else
+	not_ok "a guest that does not finish is stopped with a clear message" "exit $rc after ${secs}s" "$out"
+fi
+
+done_testing
