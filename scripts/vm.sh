@@ -7,7 +7,8 @@
 #
 # Environment: VM_MEM (1G), VM_SWAP (3G), VM_CPUS (2), VM_TIMEOUT seconds
 # (1800), VM_TESTS (comma-separated names/globs, "none"), VM_INJECT (fail,
-# warn: the runner's own tests), VM_NAME (run directory under build/vm/).
+# warn: the runner's own tests), VM_NAME (run directory under build/vm/),
+# VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,10 +35,40 @@ rm -rf "$RUN"
 mkdir -p "$RUN"
 truncate -s "$VM_SWAP" "$RUN/swap.img"
 
-accel=(-accel tcg -cpu max)
-if python3 -c 'import os, fcntl; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)' 2>/dev/null; then
-	accel=(-accel kvm -cpu host)
-fi
+# KVM only when it really boots a kernel: a /dev/kvm node can exist in a
+# nested sandbox and still fail (MSR errors, vCPUs that never run). The
+# verdict is cached per QEMU version and kernel image.
+kvm_works() {
+	local cache="$BUILD/vm/accel-probe" key
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	key="$(qemu-system-x86_64 --version | head -1) $(stat -c '%s %Y' "$KIMAGE")"
+	if [[ -f "$cache" && "$(head -1 "$cache")" == "$key" ]]; then
+		[[ "$(tail -1 "$cache")" == kvm ]]
+		return
+	fi
+	local verdict=tcg
+	if timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 128M -kernel "$KIMAGE" \
+		-append "console=ttyS0 panic=-1 init=/bin/false" -nic none -no-reboot \
+		-display none -serial stdio </dev/null 2>/dev/null | grep -q -m1 'Linux version'; then
+		verdict=kvm
+	fi
+	mkdir -p "$BUILD/vm"
+	printf '%s\n%s\n' "$key" "$verdict" >"$cache"
+	[[ "$verdict" == kvm ]]
+}
+
+case "${VM_ACCEL:-auto}" in
+kvm) accel=(-accel kvm -cpu host) ;;
+tcg) accel=(-accel tcg -cpu max) ;;
+auto)
+	if kvm_works; then
+		accel=(-accel kvm -cpu host)
+	else
+		accel=(-accel tcg -cpu max)
+	fi
+	;;
+*) die "VM_ACCEL must be kvm, tcg or auto" ;;
+esac
 
 append="console=ttyS0 root=root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=none"

@@ -2,6 +2,8 @@
 # Print every kernel log line that reports a problem the VM tests must not
 # cause: WARN, BUG, Oops, panics, lockdep, KASAN/UBSAN, hung tasks, RCU
 # stalls, OOM kills. Exit 1 if there is any, 0 if the logs are clean.
+# Only kernel lines count (printk timestamps, CONFIG_PRINTK_TIME): the
+# console also carries the tests' own output, which may say "WARNING".
 #
 #   scan-dmesg.sh LOG...
 set -u
@@ -15,7 +17,8 @@ PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+'
 found=0
 for log in "$@"; do
 	[[ -f "$log" ]] || continue
-	hits=$(tr -d '\r' <"$log" | grep -aE -- "$PATTERN" | head -40)
+	hits=$(tr -d '\r' <"$log" | grep -aE '^<?[0-9]*>?\[ *[0-9]+\.[0-9]+\]' |
+		grep -aE -- "$PATTERN" | head -40)
 	if [[ -n "$hits" ]]; then
 		sed "s|^|$(basename "$log"): |" <<<"$hits"
 		found=1

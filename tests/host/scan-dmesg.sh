@@ -53,6 +53,10 @@ OOM killed|[   11.1] Out of memory: Killed process 812 (anon-overcommit) total-v
 soft lockup|[   12.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:10]
 CASES
 
+# test output on the console is not kernel output
+{ cat "$W/clean"; echo '# stdin:2-3: WARNING: do_sys_openat2 is not traceable'; echo 'BUG: in a test name'; } >"$W/tap"
+expect "test output that says WARNING is not a kernel report" bash "$SCAN" "$W/tap"
+
 # the console log carries CR LF line ends
 printf '[ 1.0] ok\r\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x0\r\n' >"$W/crlf"
 expect_fail "detects a WARN in a CR LF console log" bash "$SCAN" "$W/crlf"

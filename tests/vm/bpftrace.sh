@@ -21,6 +21,8 @@ kill -INT "$pid"
 wait "$pid" || true
 cat "$out"
 
+grep -q '^Attaching 4 probes' "$out" || { echo "bpftrace did not attach all probes"; exit 1; }
+if grep -q 'WARNING' "$out"; then echo "bpftrace warned"; exit 1; fi
 tp=$(sed -n 's/^@tp: \([0-9]*\)$/\1/p' "$out")
 kp=$(sed -n 's/^@kp: \([0-9]*\)$/\1/p' "$out")
 [[ -n "$tp" && "$tp" -ge 50 ]] || { echo "tracepoint counted '${tp}' events, expected >= 50"; exit 1; }
