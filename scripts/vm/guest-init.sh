@@ -20,15 +20,26 @@ fatal() {
 }
 
 mount -t proc proc /proc
-mount -t tmpfs -o mode=0755 vmroot /tmp || fatal "tmpfs"
-mkdir -p /tmp/upper /tmp/work /tmp/root
-mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work /tmp/root ||
-	fatal "overlay root"
-
 project=$(arg project)
 [[ -n "$project" ]] || fatal "no vmtest.project= on the command line"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none project "/tmp/root$project" ||
+
+# Scratch space for the overlay: an existing directory of the host's root
+# that does not hold the project (which may live anywhere, /tmp included).
+scratch=
+for d in /run /mnt /srv /media /tmp; do
+	if [[ -d "$d" && "$project/" != "$d/"* ]]; then
+		scratch=$d
+		break
+	fi
+done
+[[ -n "$scratch" ]] || fatal "no directory to mount the overlay scratch space on"
+
+mount -t tmpfs -o mode=0755 vmroot "$scratch" || fatal "tmpfs on $scratch"
+mkdir -p "$scratch/upper" "$scratch/work" "$scratch/root"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/root" ||
+	fatal "overlay root"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none project "$scratch/root$project" ||
 	fatal "cannot mount the project share at $project"
 
 umount /proc
-exec chroot /tmp/root "$project/scripts/vm/guest-run.sh"
+exec chroot "$scratch/root" "$project/scripts/vm/guest-run.sh"

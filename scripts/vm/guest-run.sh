@@ -12,8 +12,6 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing
 hostname vttm-vm
@@ -34,6 +32,11 @@ poweroff_now() {
 }
 
 PROJECT=$(arg project)
+# Fresh /tmp and /run, unless the project lives there: the overlay root
+# keeps them writable either way.
+for d in /tmp /run; do
+	[[ "$PROJECT/" == "$d/"* ]] || mount -t tmpfs tmpfs "$d"
+done
 OUT=$(arg out)
 MODE=$(arg mode)
 export PROJECT VM_OUT="$OUT"

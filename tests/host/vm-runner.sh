@@ -54,4 +54,19 @@ else
 	not_ok "a guest that does not finish is stopped with a clear message" "exit $rc after ${secs}s" "$out"
 fi
 
+# The project may live anywhere, /tmp included (a CI clone may): the guest
+# must not hide it under its own mounts.
+copy=$(mktemp -d /tmp/vm-runner-path.XXXXXX)
+cp -a "$ROOT/scripts" "$ROOT/tests" "$copy/"
+out=$(env ROOT="$copy" BUILD="$copy/build" KTREE="$BUILD/linux" \
+	VM_KERNEL="$BUILD/vm-kernel/arch/x86/boot/bzImage" VM_NAME=under-tmp \
+	VM_TESTS=swap VM_MEM=512M VM_SWAP=600M bash "$copy/scripts/vm.sh" test 2>&1)
+rc=$?
+if ((rc == 0)) && grep -q '^ok 1 swap' "$copy/build/vm/under-tmp/result.tap"; then
+	ok "a project under /tmp runs its VM tests"
+else
+	not_ok "a project under /tmp runs its VM tests" "exit $rc" "$out"
+fi
+rm -rf "$copy"
+
 done_testing

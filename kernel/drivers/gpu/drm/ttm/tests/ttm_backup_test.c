@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0 AND MIT
+/*
+ * KUnit tests for TTM page backup and restore: round trips at every page
+ * order on both backends, purge, partial backup, restore interrupted at
+ * every page and resumed, fault injection, and the memory a backup needs.
+ */
+#include <linux/fault-inject.h>
+#include <linux/highmem.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
+#include <linux/vmstat.h>
+
+#include <drm/ttm/ttm_backup.h>
+#include <drm/ttm/ttm_pool.h>
+#include <drm/ttm/ttm_tt.h>
+
+#include "ttm_kunit_helpers.h"
+
+enum ttm_backup_test_backend {
+	BACKEND_SHMEM,
+	BACKEND_FILE,
+};
+
+struct ttm_backup_test_case {
+	const char *description;
+	enum ttm_backup_test_backend backend;
+	unsigned int order;
+};
+
+struct ttm_backup_test_priv {
+	struct ttm_test_devices *devs;
+	struct ttm_buffer_object *bo;
+};
+
+static const struct ttm_operation_ctx ttm_backup_test_ctx = {
+	.interruptible = true,
+};
+
+/* The content of every word of the test: a function of seed and position. */
+static u64 ttm_backup_test_word(u64 seed, pgoff_t page, unsigned int word)
+{
+	u64 z = seed ^ ((u64)page << 20) ^ word;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void ttm_backup_test_fill(struct ttm_tt *tt, u64 seed)
+{
+	pgoff_t i;
+
+	for (i = 0; i < tt->num_pages; i++) {
+		u64 *vaddr = kmap_local_page(tt->pages[i]);
+		unsigned int w;
+
+		for (w = 0; w < PAGE_SIZE / sizeof(u64); w++)
+			vaddr[w] = ttm_backup_test_word(seed, i, w);
+		kunmap_local(vaddr);
+	}
+}
+
+/* Return: the number of pages whose content differs from the pattern. */
+static unsigned long ttm_backup_test_mismatches(struct ttm_tt *tt, u64 seed)
+{
+	unsigned long bad = 0;
+	pgoff_t i;
+
+	for (i = 0; i < tt->num_pages; i++) {
+		u64 *vaddr = kmap_local_page(tt->pages[i]);
+		unsigned int w;
+
+		for (w = 0; w < PAGE_SIZE / sizeof(u64); w++) {
+			if (vaddr[w] != ttm_backup_test_word(seed, i, w)) {
+				bad++;
+				break;
+			}
+		}
+		kunmap_local(vaddr);
+	}
+
+	return bad;
+}
+
+static bool ttm_backup_test_zeroed(struct ttm_tt *tt)
+{
+	pgoff_t i;
+
+	for (i = 0; i < tt->num_pages; i++) {
+		void *vaddr = kmap_local_page(tt->pages[i]);
+		bool zero = !memchr_inv(vaddr, 0, PAGE_SIZE);
+
+		kunmap_local(vaddr);
+		if (!zero)
+			return false;
+	}
+
+	return true;
+}
+
+static unsigned long ttm_backup_test_handles(struct ttm_tt *tt)
+{
+	unsigned long n = 0;
+	pgoff_t i;
+
+	for (i = 0; i < tt->num_pages; i++)
+		n += ttm_backup_is_handle(tt->pages[i]);
+
+	return n;
+}
+
+static int ttm_backup_test_init(struct kunit *test)
+{
+	struct ttm_backup_test_priv *priv;
+
+	priv = kunit_kzalloc(test, sizeof(*priv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, priv);
+	priv->devs = ttm_test_devices_all(test);
+	test->priv = priv;
+
+	return 0;
+}
+
+static void ttm_backup_test_fail_off(struct fault_attr *attr);
+
+static void ttm_backup_test_fini(struct kunit *test)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+
+	/* A failed assertion may leave injection on: never leak it. */
+	ttm_backup_test_fail_off(ttm_pool_fault_attr(false));
+	ttm_backup_test_fail_off(ttm_pool_fault_attr(true));
+
+	ttm_test_devices_put(test, priv->devs);
+}
+
+/* A file store on an unlinked shmem file, @pages pages large. */
+static void ttm_backup_test_use_file(struct kunit *test, unsigned long pages)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+	struct ttm_backup_file *store;
+	struct file *filp;
+
+	filp = shmem_file_setup("ttm backup test", (loff_t)pages << PAGE_SHIFT,
+				VM_NORESERVE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(filp));
+	store = ttm_backup_file_create(filp, (u64)pages << PAGE_SHIFT, false);
+	fput(filp);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
+	KUNIT_ASSERT_EQ(test, ttm_device_set_backup_file(priv->devs->ttm_dev, store),
+			0);
+}
+
+static struct ttm_tt *ttm_backup_test_tt(struct kunit *test,
+					 unsigned long num_pages)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+	struct ttm_operation_ctx ctx = ttm_backup_test_ctx;
+	struct ttm_tt *tt;
+	int err;
+
+	priv->bo = ttm_bo_kunit_init(test, priv->devs,
+				     num_pages << PAGE_SHIFT, NULL);
+	tt = kunit_kzalloc(test, sizeof(*tt), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tt);
+	err = ttm_tt_init(tt, priv->bo, 0, ttm_cached, 0);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = ttm_tt_populate(priv->devs->ttm_dev, tt, &ctx);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	return tt;
+}
+
+static void ttm_backup_test_tt_fini(struct kunit *test, struct ttm_tt *tt)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+
+	ttm_tt_unpopulate(priv->devs->ttm_dev, tt);
+	KUNIT_EXPECT_NULL(test, tt->backup);
+	ttm_tt_fini(tt);
+}
+
+static long ttm_backup_test_backup(struct kunit *test, struct ttm_tt *tt,
+				   struct ttm_backup_args *args)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+
+	return ttm_tt_backup(priv->devs->ttm_dev, tt, args);
+}
+
+static int ttm_backup_test_restore(struct kunit *test, struct ttm_tt *tt)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+	struct ttm_operation_ctx ctx = ttm_backup_test_ctx;
+
+	return ttm_tt_populate(priv->devs->ttm_dev, tt, &ctx);
+}
+
+static const struct ttm_backup_test_case ttm_backup_round_trip_cases[] = {
+#define ORDER_CASES(b, name) \
+	{ name ", order 0", b, 0 }, { name ", order 1", b, 1 }, \
+	{ name ", order 2", b, 2 }, { name ", order 3", b, 3 }, \
+	{ name ", order 4", b, 4 }, { name ", order 5", b, 5 }, \
+	{ name ", order 6", b, 6 }, { name ", order 7", b, 7 }, \
+	{ name ", order 8", b, 8 }, { name ", order 9", b, 9 }, \
+	{ name ", order 10", b, 10 }
+	ORDER_CASES(BACKEND_SHMEM, "shmem"),
+	ORDER_CASES(BACKEND_FILE, "file"),
+#undef ORDER_CASES
+};
+
+static void ttm_backup_case_desc(const struct ttm_backup_test_case *t,
+				 char *desc)
+{
+	strscpy(desc, t->description, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_backup_round_trip, ttm_backup_round_trip_cases,
+		  ttm_backup_case_desc);
+
+/*
+ * Every order up to the pool's maximum: content in, backup, restore, every
+ * byte compared. The tt is one folio of the order when the allocator could
+ * provide it.
+ */
+static void ttm_backup_round_trip(struct kunit *test)
+{
+	const struct ttm_backup_test_case *params = test->param_value;
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	unsigned long num_pages = 1UL << params->order;
+	unsigned int got_order;
+	struct ttm_tt *tt;
+	long freed;
+
+	if (params->order > MAX_PAGE_ORDER)
+		kunit_skip(test, "order above MAX_PAGE_ORDER");
+
+	if (params->backend == BACKEND_FILE)
+		ttm_backup_test_use_file(test, num_pages);
+	tt = ttm_backup_test_tt(test, num_pages);
+	got_order = tt->pages[0]->private;
+	kunit_info(test, "tt folio order %u", got_order);
+	ttm_backup_test_fill(tt, 0x1234 + params->order);
+
+	freed = ttm_backup_test_backup(test, tt, &args);
+	KUNIT_ASSERT_EQ(test, freed, (long)num_pages);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(tt));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_populated(tt));
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), num_pages);
+	/* Both backends took the folio whole. */
+	KUNIT_EXPECT_EQ(test, args.splits, 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_slot_order(tt->pages[0]), got_order);
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_populated(tt));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(tt));
+	KUNIT_EXPECT_NULL(test, tt->backup);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 0x1234 + params->order), 0);
+
+	if (params->backend == BACKEND_FILE) {
+		struct ttm_backup_test_priv *priv = test->priv;
+
+		/* Every slot was given back. */
+		KUNIT_EXPECT_EQ(test,
+				ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
+				(u64)num_pages << PAGE_SHIFT);
+	}
+
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+/* Purge drops the contents; the next populate gives zeroed pages. */
+static void ttm_backup_purge(struct kunit *test)
+{
+	struct ttm_backup_args args = { .purge = true, .gfp = GFP_KERNEL };
+	struct ttm_tt *tt = ttm_backup_test_tt(test, 8);
+
+	ttm_backup_test_fill(tt, 7);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(tt));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(tt));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_populated(tt));
+	KUNIT_EXPECT_NULL(test, tt->backup);
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_TRUE(test, ttm_backup_test_zeroed(tt));
+	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(tt));
+	ttm_tt_clear_purged(tt);
+	KUNIT_EXPECT_FALSE(test, ttm_tt_purged(tt));
+
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+/* Purging a tt that is backed up in part drops its handles too. */
+static void ttm_backup_purge_partial(struct kunit *test)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	struct ttm_tt *tt;
+
+	ttm_backup_test_use_file(test, 8);
+	tt = ttm_backup_test_tt(test, 16);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
+
+	args.purge = true;
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
+			8 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_TRUE(test, ttm_backup_test_zeroed(tt));
+
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+/*
+ * A backend with room for half the tt: the high-order folio is split, half
+ * of it backed up, and -ENOSPC reported only once nothing more fits. The
+ * tt comes back whole.
+ */
+static void ttm_backup_partial(struct kunit *test)
+{
+	struct ttm_backup_test_priv *priv = test->priv;
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	struct ttm_tt *tt;
+
+	bool high;
+
+	ttm_backup_test_use_file(test, 8);
+	tt = ttm_backup_test_tt(test, 16);
+	high = tt->pages[0]->private > 0;
+	ttm_backup_test_fill(tt, 99);
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 8);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(tt));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_populated(tt));
+	/* The first 8 pages went; a high-order folio had to be split. */
+	KUNIT_EXPECT_TRUE(test, ttm_backup_is_handle(tt->pages[7]));
+	KUNIT_EXPECT_FALSE(test, ttm_backup_is_handle(tt->pages[8]));
+	KUNIT_EXPECT_EQ(test, args.splits, high ? 1 : 0);
+
+	/* Full: nothing more goes, and the error says why. */
+	args.splits = 0;
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 8);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file), 0);
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 99), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
+			8 * PAGE_SIZE);
+
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+/* Fail the @nth call (from 0) of a fault attribute, once. */
+static void ttm_backup_test_fail_nth(struct fault_attr *attr, unsigned long nth,
+				     unsigned long size)
+{
+	attr->probability = 100;
+	attr->interval = 1;
+	attr->verbose = 0;
+	/* should_fail() passes while space > size, consuming size each time */
+	atomic_set(&attr->space, nth * size + 1);
+	atomic_set(&attr->times, 1);
+}
+
+static void ttm_backup_test_fail_off(struct fault_attr *attr)
+{
+	attr->probability = 0;
+	atomic_set(&attr->space, 0);
+	atomic_set(&attr->times, 0);
+}
+
+/*
+ * Back a tt of @n pages (one folio) up as @n order-0 pages: failing the
+ * folio once makes the pool split it.
+ */
+static struct ttm_tt *ttm_backup_test_tt_split(struct kunit *test,
+					       unsigned long n, u64 seed)
+{
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	struct fault_attr *fail_backup = ttm_pool_fault_attr(false);
+	struct ttm_tt *tt = ttm_backup_test_tt(test, n);
+	bool high = tt->pages[0]->private > 0;
+
+	ttm_backup_test_fill(tt, seed);
+	ttm_backup_test_fail_nth(fail_backup, 0, n * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), (long)n);
+	ttm_backup_test_fail_off(fail_backup);
+	KUNIT_EXPECT_EQ(test, args.splits, high ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), n);
+	KUNIT_EXPECT_EQ(test, ttm_backup_slot_order(tt->pages[n - 1]), 0);
+
+	return tt;
+}
+
+static struct ttm_tt *ttm_backup_test_tt_order0(struct kunit *test, u64 seed)
+{
+	return ttm_backup_test_tt_split(test, 16, seed);
+}
+
+/*
+ * Restore fails at every page index in turn: the pages before the failure
+ * stay restored, the rest stay backed up, and the next populate finishes
+ * the job. No page is lost or duplicated.
+ */
+static void ttm_backup_restore_resume(struct kunit *test)
+{
+	struct fault_attr *fail_restore = ttm_pool_fault_attr(true);
+	unsigned long k;
+
+	for (k = 0; k < 16; k++) {
+		struct ttm_tt *tt = ttm_backup_test_tt_order0(test, 1000 + k);
+		int err;
+
+		ttm_backup_test_fail_nth(fail_restore, k, PAGE_SIZE);
+		err = ttm_backup_test_restore(test, tt);
+		ttm_backup_test_fail_off(fail_restore);
+		KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+		KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(tt));
+		/* Pages 0..k-1 are back, k..15 still backed up. */
+		KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 16 - k);
+		KUNIT_EXPECT_TRUE(test, ttm_backup_is_handle(tt->pages[k]));
+		if (k)
+			KUNIT_EXPECT_FALSE(test, ttm_backup_is_handle(tt->pages[k - 1]));
+
+		KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+		KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
+		KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 1000 + k), 0);
+		ttm_backup_test_tt_fini(test, tt);
+	}
+}
+
+/*
+ * With a signal pending, an interruptible restore stops with -EINTR and
+ * changes nothing; once the signal is gone it completes.
+ */
+static void ttm_backup_restore_interrupted(struct kunit *test)
+{
+	struct ttm_tt *tt = ttm_backup_test_tt_order0(test, 77);
+	int err;
+
+	set_tsk_thread_flag(current, TIF_SIGPENDING);
+	err = ttm_backup_test_restore(test, tt);
+	clear_tsk_thread_flag(current, TIF_SIGPENDING);
+	KUNIT_EXPECT_EQ(test, err, -EINTR);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 16);
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 77), 0);
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+/* Backing up and restoring the same tt many times leaks no page. */
+static void ttm_backup_no_leak(struct kunit *test)
+{
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	struct ttm_tt *tt = ttm_backup_test_tt(test, 256);
+	unsigned long before, after;
+	int i;
+
+	ttm_backup_test_fill(tt, 5);
+	/* one cycle first, so that the shmem inode and caches exist */
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 256);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	for (i = 0; i < 32; i++) {
+		KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 256);
+		KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	}
+	after = global_zone_page_state(NR_FREE_PAGES);
+	kunit_info(test, "free pages before %lu after %lu", before, after);
+	/* 32 cycles of 256 pages: a leak of one page per cycle would show */
+	KUNIT_EXPECT_LT(test, before > after ? before - after : 0, 32UL);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 5), 0);
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+struct ttm_backup_fault_case {
+	const char *description;
+	unsigned int probability;
+	bool restore;
+};
+
+static const struct ttm_backup_fault_case ttm_backup_fault_cases[] = {
+	{ "backup fails 10%", 10, false },
+	{ "backup fails 50%", 50, false },
+	{ "restore fails 10%", 10, true },
+	{ "restore fails 50%", 50, true },
+};
+
+static void ttm_backup_fault_desc(const struct ttm_backup_fault_case *t,
+				  char *desc)
+{
+	strscpy(desc, t->description, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ttm_backup_fault, ttm_backup_fault_cases,
+		  ttm_backup_fault_desc);
+
+/*
+ * Injected failures surface as -ENOMEM and lose nothing: retrying until
+ * done brings back every byte.
+ */
+static void ttm_backup_fault(struct kunit *test)
+{
+	const struct ttm_backup_fault_case *params = test->param_value;
+	struct fault_attr *attr = ttm_pool_fault_attr(params->restore);
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	unsigned long errors = 0, calls = 0;
+	struct ttm_tt *tt = ttm_backup_test_tt_split(test, 512, 4242);
+	int round;
+
+	/* 512 order-0 folios, so that every round sees many decisions */
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	attr->probability = params->probability;
+	attr->interval = 1;
+	attr->verbose = 0;
+	atomic_set(&attr->times, -1);
+	atomic_set(&attr->space, 0);
+
+	for (round = 0; round < 3; round++) {
+		long freed = 0;
+		int err;
+
+		while (ttm_backup_test_handles(tt) < tt->num_pages) {
+			long ret = ttm_backup_test_backup(test, tt, &args);
+
+			calls++;
+			if (ret < 0) {
+				KUNIT_ASSERT_EQ(test, ret, -ENOMEM);
+				errors++;
+			} else {
+				freed += ret;
+			}
+			KUNIT_ASSERT_LT(test, calls, 100000UL);
+		}
+		KUNIT_EXPECT_LE(test, freed, (long)tt->num_pages);
+
+		while ((err = ttm_backup_test_restore(test, tt))) {
+			calls++;
+			KUNIT_ASSERT_EQ(test, err, -ENOMEM);
+			errors++;
+			KUNIT_ASSERT_LT(test, calls, 100000UL);
+		}
+	}
+	ttm_backup_test_fail_off(attr);
+
+	kunit_info(test, "%lu calls, %lu injected errors, %lu splits", calls,
+		   errors, args.splits);
+	KUNIT_EXPECT_GT(test, errors, 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 4242), 0);
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+struct ttm_backup_test_sampler {
+	struct completion done;
+	unsigned long min_free;
+	bool stop;
+};
+
+/* Track the lowest free page count while the backup runs. */
+static int ttm_backup_test_sample(void *data)
+{
+	struct ttm_backup_test_sampler *s = data;
+
+	while (!READ_ONCE(s->stop)) {
+		unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+
+		if (free < s->min_free)
+			s->min_free = free;
+		usleep_range(50, 100);
+	}
+	complete(&s->done);
+
+	return 0;
+}
+
+/*
+ * Backing up a 64 MiB tt needs memory independent of its size: free
+ * memory, sampled throughout the backup and after it, never drops by more
+ * than a small constant although 64 MiB go through. A temporary copy of
+ * the object, or a per-page array, would show here.
+ */
+static void ttm_backup_memory_use(struct kunit *test)
+{
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	unsigned long num_pages = SZ_64M >> PAGE_SHIFT;
+	struct ttm_backup_test_sampler sampler = {};
+	unsigned long before, after, used, peak;
+	struct ttm_tt *tt = ttm_backup_test_tt(test, num_pages);
+	struct task_struct *task;
+
+	ttm_backup_test_fill(tt, 64);
+	init_completion(&sampler.done);
+	before = global_zone_page_state(NR_FREE_PAGES);
+	sampler.min_free = before;
+	task = kthread_run(ttm_backup_test_sample, &sampler, "ttm-backup-sample");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), (long)num_pages);
+
+	WRITE_ONCE(sampler.stop, true);
+	wait_for_completion(&sampler.done);
+	after = global_zone_page_state(NR_FREE_PAGES);
+	used = before > after ? before - after : 0;
+	peak = before > sampler.min_free ? before - sampler.min_free : 0;
+	kunit_info(test, "64 MiB backed up to shmem: %lu KiB extra after, %lu KiB extra at peak",
+		   used << (PAGE_SHIFT - 10), peak << (PAGE_SHIFT - 10));
+	/*
+	 * Bounded by one maximal folio plus the shmem file's own tree and
+	 * per-CPU page list noise: 4 MiB, a sixteenth of the object.
+	 */
+	KUNIT_EXPECT_LT(test, used, (unsigned long)(SZ_4M >> PAGE_SHIFT));
+	KUNIT_EXPECT_LT(test, peak, (unsigned long)(SZ_8M >> PAGE_SHIFT));
+
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 64), 0);
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+static struct kunit_case ttm_backup_test_cases[] = {
+	KUNIT_CASE_PARAM(ttm_backup_round_trip, ttm_backup_round_trip_gen_params),
+	KUNIT_CASE(ttm_backup_purge),
+	KUNIT_CASE(ttm_backup_purge_partial),
+	KUNIT_CASE(ttm_backup_partial),
+	KUNIT_CASE(ttm_backup_restore_resume),
+	KUNIT_CASE(ttm_backup_restore_interrupted),
+	KUNIT_CASE(ttm_backup_no_leak),
+	KUNIT_CASE_PARAM(ttm_backup_fault, ttm_backup_fault_gen_params),
+	KUNIT_CASE_SLOW(ttm_backup_memory_use),
+	{}
+};
+
+static struct kunit_suite ttm_backup_test_suite = {
+	.name = "ttm_backup",
+	.init = ttm_backup_test_init,
+	.exit = ttm_backup_test_fini,
+	.test_cases = ttm_backup_test_cases,
+};
+
+kunit_test_suites(&ttm_backup_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for TTM page backup and restore");
+MODULE_LICENSE("GPL and additional rights");
