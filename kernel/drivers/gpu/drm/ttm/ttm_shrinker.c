@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The TTM shrinker helper: a per-device struct shrinker over the device's
+ * LRUs, in passes: purge what userspace does not need, then back up idle
+ * buffer objects, then (kswapd and the forced shrink only) wait for busy
+ * ones and write back at once. Direct reclaim never waits for the GPU and
+ * never wakes a suspended device: the driver's prepare callback decides
+ * that with the context it is given.
+ *
+ * Every counter is an atomic: reading statistics takes no LRU or manager
+ * lock, so monitoring cannot stall reclaim or the GPU.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
+
+#include <drm/ttm/ttm_backup.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_device.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/ttm/ttm_tt.h>
+
+
+#define CREATE_TRACE_POINTS
+#include "ttm_trace.h"
+
+/* The placements whose pages are system memory, in walk order. */
+static const u32 ttm_shrinker_mem_types[] = { TTM_PL_TT, TTM_PL_SYSTEM };
+
+static const char *ttm_shrinker_name(struct ttm_shrinker *s)
+{
+	return s->name;
+}
+
+static void ttm_shrinker_stat_max(atomic64_t *max, u64 val)
+{
+	u64 old = atomic64_read(max);
+
+	while (val > old) {
+		u64 prev = atomic64_cmpxchg(max, old, val);
+
+		if (prev == old)
+			break;
+		old = prev;
+	}
+}
+
+/* Pages the backend can still take, as the count callback promises them. */
+static unsigned long ttm_shrinker_backup_space(struct ttm_shrinker *s)
+{
+	u64 bytes = s->bdev->backup_file ?
+		ttm_backup_file_bytes_avail(s->bdev->backup_file) :
+		ttm_backup_shmem_bytes_avail();
+
+	return min_t(u64, bytes >> PAGE_SHIFT, ULONG_MAX);
+}
+
+/**
+ * ttm_shrinker_count() - What the shrinker could free now
+ * @shrinker: The shrinker.
+ * @gfp: The reclaim context; without __GFP_FS nothing can be backed up.
+ *
+ * Lock-free: purgeable pages plus shrinkable pages up to what the backup
+ * backend can take.
+ *
+ * Return: A number of pages.
+ */
+unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp)
+{
+	long purgeable = atomic_long_read(&shrinker->purgeable_pages);
+	long shrinkable = atomic_long_read(&shrinker->shrinkable_pages);
+	unsigned long n = max(purgeable, 0L);
+
+	atomic64_inc(&shrinker->stats.count_calls);
+	if ((gfp & __GFP_FS) && shrinkable > 0)
+		n += min_t(unsigned long, shrinkable,
+			   ttm_shrinker_backup_space(shrinker));
+
+	return n;
+}
+EXPORT_SYMBOL(ttm_shrinker_count);
+
+struct ttm_shrink_run {
+	struct ttm_shrinker *s;
+	struct ttm_shrink_ctx sctx;
+	unsigned long target;
+	unsigned long freed;
+	bool backend_full;
+	struct ttm_shrink_result *res;
+};
+
+/* Shrink one reserved BO in the current pass. Return: pages freed. */
+static long ttm_shrinker_bo(struct ttm_shrink_run *run,
+			    struct ttm_operation_ctx *ctx,
+			    struct ttm_buffer_object *bo)
+{
+	struct ttm_shrinker *s = run->s;
+	const struct ttm_shrinker_funcs *funcs = s->funcs;
+	struct ttm_shrinker_stats *st = &s->stats;
+	bool purgeable = funcs->purgeable && funcs->purgeable(bo);
+	struct ttm_bo_shrink_flags flags = {
+		.purge = purgeable,
+		.writeback = run->sctx.pass == TTM_SHRINK_PASS_WAIT,
+		.allow_move = true,
+	};
+	long lret;
+	int ret;
+
+	run->res->scanned_bos++;
+	atomic64_inc(&st->scanned_bos);
+
+	/* Pass 1 only purges; later passes back up, after a full backend only purge. */
+	if (run->sctx.pass == TTM_SHRINK_PASS_PURGE && !purgeable)
+		return 0;
+	if (!purgeable && (run->backend_full || !(run->sctx.gfp & __GFP_FS)))
+		return 0;
+
+	switch (ttm_bo_shrink_check(bo, ctx)) {
+	case TTM_BO_SHRINK_OK:
+		break;
+	case TTM_BO_SHRINK_PINNED:
+		atomic64_inc(&st->skipped_pinned);
+		return 0;
+	case TTM_BO_SHRINK_BUSY:
+		atomic64_inc(&st->skipped_busy);
+		return 0;
+	default:
+		return 0;
+	}
+
+	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
+	if (ret) {
+		atomic64_inc(ret == -EAGAIN ? &st->skipped_rpm : &st->skipped_busy);
+		return 0;
+	}
+
+	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp);
+	trace_ttm_bo_shrink(bo, bo->base.size, bo->resource ? bo->resource->mem_type : 0,
+			    run->sctx.pass, flags.purge, flags.writeback, lret);
+	if (funcs->finish)
+		funcs->finish(s, bo, &run->sctx, lret);
+
+	if (lret > 0) {
+		u64 bytes = (u64)lret << PAGE_SHIFT;
+
+		atomic64_add(bytes, &st->freed_bytes);
+		run->res->freed_bytes += bytes;
+		if (flags.purge) {
+			atomic64_add(bytes, &st->purged_bytes);
+			run->res->purged_bytes += bytes;
+		} else {
+			atomic64_add(bytes, &st->backup_bytes);
+			run->res->backed_up_bytes += bytes;
+		}
+		return lret;
+	}
+
+	switch (lret) {
+	case 0:
+	case -EAGAIN:
+		break;
+	case -EBUSY:
+		atomic64_inc(&st->skipped_busy);
+		break;
+	case -ENOSPC:
+		/* The backend is full: purging can still go on. */
+		atomic64_inc(&st->enospc);
+		run->backend_full = true;
+		break;
+	default:
+		atomic64_inc(&st->backup_errors);
+		if (!run->res->status)
+			run->res->status = lret;
+		break;
+	}
+
+	return 0;
+}
+
+/* One pass over the LRUs. Return: true once the target is met. */
+static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
+{
+	struct ttm_shrinker *s = run->s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ttm_shrinker_mem_types); i++) {
+		struct ttm_resource_manager *man =
+			ttm_manager_type(s->bdev, ttm_shrinker_mem_types[i]);
+		struct ttm_operation_ctx ctx = {
+			.interruptible = false,
+			.no_wait_gpu = !run->sctx.may_wait ||
+				       run->sctx.pass != TTM_SHRINK_PASS_WAIT,
+			.gfp_retry_mayfail = true,
+		};
+		unsigned long freed_before = run->freed;
+		struct ttm_bo_lru_cursor curs;
+		struct ttm_buffer_object *bo;
+		bool done = false;
+
+		if (!man || !ttm_resource_manager_used(man))
+			continue;
+
+		ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+			run->freed += ttm_shrinker_bo(run, &ctx, bo);
+			if (run->freed >= run->target) {
+				done = true;
+				break;
+			}
+		}
+
+		atomic64_add(curs.steps, &s->stats.walk_steps);
+		atomic64_add(curs.skipped_locked, &s->stats.skipped_locked);
+		trace_ttm_lru_walk(ttm_shrinker_name(s), ttm_shrinker_mem_types[i],
+				   run->sctx.pass, curs.steps, curs.skipped_locked,
+				   run->freed - freed_before);
+		if (done)
+			return true;
+	}
+
+	return false;
+}
+
+static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
+				      unsigned long target, gfp_t gfp,
+				      bool may_wait, bool forced,
+				      struct ttm_shrink_result *res)
+{
+	struct ttm_shrink_run run = {
+		.s = s,
+		.sctx = {
+			.may_wait = may_wait,
+			.forced = forced,
+			.gfp = gfp,
+		},
+		.target = target,
+		.res = res,
+	};
+	enum ttm_shrink_pass pass;
+
+	for (pass = TTM_SHRINK_PASS_PURGE; pass <= TTM_SHRINK_PASS_WAIT; pass++) {
+		if (pass == TTM_SHRINK_PASS_WAIT && !may_wait)
+			break;
+		run.sctx.pass = pass;
+		res->last_pass = pass;
+		if (ttm_shrinker_pass(&run))
+			break;
+	}
+
+	return run.freed;
+}
+
+/**
+ * ttm_shrinker_scan() - Free pages, as the core mm asks for
+ * @shrinker: The shrinker.
+ * @nr_to_scan: Pages wanted.
+ * @gfp: The reclaim context.
+ * @may_wait: Whether GPU waits, writeback and runtime PM resumes are
+ * allowed: ttm_bo_shrink_may_wait() in reclaim.
+ *
+ * Return: Pages freed.
+ */
+unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
+				unsigned long nr_to_scan, gfp_t gfp,
+				bool may_wait)
+{
+	struct ttm_shrink_result res = {
+		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
+	};
+	struct ttm_shrinker_stats *st = &shrinker->stats;
+	u64 start = ktime_get_ns(), ns;
+	unsigned long freed;
+
+	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
+				    current_is_kswapd());
+	atomic64_inc(&st->scan_calls);
+	freed = ttm_shrinker_run(shrinker, nr_to_scan, gfp, may_wait, false,
+				 &res);
+	ns = ktime_get_ns() - start;
+	atomic64_add(ns, &st->scan_ns_total);
+	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
+	trace_ttm_shrink_scan_end(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
+				  current_is_kswapd(), res.last_pass, freed, ns);
+
+	return freed;
+}
+EXPORT_SYMBOL(ttm_shrinker_scan);
+
+static unsigned long ttm_shrinker_mm_count(struct shrinker *shrink,
+					   struct shrink_control *sc)
+{
+	unsigned long n = ttm_shrinker_count(shrink->private_data, sc->gfp_mask);
+
+	return n ?: SHRINK_EMPTY;
+}
+
+static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
+					  struct shrink_control *sc)
+{
+	unsigned long freed;
+
+	freed = ttm_shrinker_scan(shrink->private_data, sc->nr_to_scan,
+				  sc->gfp_mask, ttm_bo_shrink_may_wait());
+	sc->nr_scanned = freed;
+
+	return freed ?: SHRINK_STOP;
+}
+
+/**
+ * ttm_shrinker_shrink() - Shrink a device on request
+ * @shrinker: The shrinker.
+ * @bytes: Free at least this much, or all there is.
+ * @result: Filled in with the outcome.
+ *
+ * All passes, GPU waits and writeback included; the driver's prepare
+ * callback may resume the device. Repeats until the target is met or a
+ * round frees nothing. For the shrink debugfs node and tests.
+ *
+ * Return: 0, -EINVAL for a zero size, or -EINTR when interrupted.
+ */
+int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
+			struct ttm_shrink_result *result)
+{
+	unsigned long target, freed = 0;
+	u64 start;
+
+	if (!bytes)
+		return -EINVAL;
+
+	target = min_t(u64, DIV_ROUND_UP_ULL(bytes, PAGE_SIZE), ULONG_MAX);
+	memset(result, 0, sizeof(*result));
+	result->requested_bytes = bytes;
+
+	if (mutex_lock_interruptible(&shrinker->shrink_lock))
+		return -EINTR;
+
+	start = ktime_get_ns();
+	while (freed < target) {
+		unsigned long got = ttm_shrinker_run(shrinker, target - freed,
+						     GFP_KERNEL, true, true,
+						     result);
+
+		if (!got)
+			break;
+		freed += got;
+		if (fatal_signal_pending(current)) {
+			result->status = -EINTR;
+			break;
+		}
+	}
+	result->duration_ns = ktime_get_ns() - start;
+	shrinker->last = *result;
+	mutex_unlock(&shrinker->shrink_lock);
+
+	return result->status == -EINTR ? -EINTR : 0;
+}
+EXPORT_SYMBOL(ttm_shrinker_shrink);
+
+/**
+ * ttm_shrinker_note_backup() - TTM's accounting of backed-up pages
+ * @bdev: The device.
+ * @pages: Pages that went to (positive) or left (negative) the backend.
+ */
+void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages)
+{
+	if (bdev->shrinker)
+		atomic_long_add(pages, &bdev->shrinker->backed_up_pages);
+}
+
+/**
+ * ttm_shrinker_note_restore() - TTM's accounting of restores
+ * @bdev: The device.
+ * @pages: Pages restored.
+ * @err: The restore's error, or 0.
+ */
+void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err)
+{
+	struct ttm_shrinker *s = bdev->shrinker;
+
+	if (!s)
+		return;
+	atomic_long_sub(pages, &s->backed_up_pages);
+	atomic64_add((u64)pages << PAGE_SHIFT, &s->stats.restore_bytes);
+	if (err && err != -EINTR && err != -ERESTARTSYS)
+		atomic64_inc(&s->stats.restore_errors);
+}
+
+/**
+ * ttm_shrinker_create() - Give a TTM device a shrinker
+ * @bdev: The device.
+ * @funcs: The driver's callbacks.
+ * @name: The shrinker's name, for the core mm and the tracepoints.
+ *
+ * The shrinker is registered at once: the driver keeps its page counts
+ * with ttm_shrinker_mod_pages() from the moment its BOs exist.
+ *
+ * Return: The shrinker, or an ERR_PTR.
+ */
+struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
+					 const struct ttm_shrinker_funcs *funcs,
+					 const char *name)
+{
+	struct ttm_shrinker *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+
+	s->shrinker = shrinker_alloc(0, "drm-ttm-%s", name);
+	if (!s->shrinker) {
+		kfree(s);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	strscpy(s->name, name, sizeof(s->name));
+	s->bdev = bdev;
+	s->funcs = funcs;
+	mutex_init(&s->shrink_lock);
+	s->shrinker->count_objects = ttm_shrinker_mm_count;
+	s->shrinker->scan_objects = ttm_shrinker_mm_scan;
+	s->shrinker->seeks = DEFAULT_SEEKS;
+	s->shrinker->private_data = s;
+	bdev->shrinker = s;
+	shrinker_register(s->shrinker);
+
+	return s;
+}
+EXPORT_SYMBOL(ttm_shrinker_create);
+
+/**
+ * ttm_shrinker_destroy() - Take a device's shrinker down
+ * @shrinker: The shrinker, or NULL.
+ *
+ * Waits for running scans; the debugfs nodes go too.
+ */
+void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
+{
+	if (!shrinker)
+		return;
+
+	debugfs_remove_recursive(shrinker->debugfs);
+	shrinker_free(shrinker->shrinker);
+	shrinker->bdev->shrinker = NULL;
+	mutex_destroy(&shrinker->shrink_lock);
+	kfree(shrinker);
+}
+EXPORT_SYMBOL(ttm_shrinker_destroy);

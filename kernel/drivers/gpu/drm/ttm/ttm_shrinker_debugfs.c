@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The shrinker's debugfs nodes, in dri/<minor>/shrinker/:
+ *   shrink     0600  write a size to shrink the device; read the result
+ *   stats      0400  key: value counters, lock-free
+ *   bos        0400  one line per BO
+ *   purgeable  0200  write "<id> dontneed" or "<id> willneed"
+ * Malformed writes fail with -EINVAL and change nothing.
+ */
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <drm/ttm/ttm_backup.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_device.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/ttm/ttm_tt.h>
+
+/* Longest accepted write: "<u32> willneed" or a size, with a newline. */
+#define TTM_SHRINKER_WRITE_MAX 32
+
+/**
+ * ttm_shrinker_parse_size() - Parse a size as the shrink node takes it
+ * @buf: Decimal digits, optionally one suffix K, M, G or T (either case),
+ * optionally a trailing newline. Nothing else: no sign, no spaces inside,
+ * no second suffix.
+ * @bytes: The size in bytes, on success.
+ *
+ * Stricter than memparse(), which stops silently at the first character
+ * it does not know: "12Q" must not shrink 12 bytes.
+ *
+ * Return: 0, or -EINVAL for anything malformed, zero, or too large for
+ * 64 bits.
+ */
+int ttm_shrinker_parse_size(const char *buf, u64 *bytes)
+{
+	unsigned int shift = 0;
+	u64 val = 0;
+	const char *p = buf;
+
+	if (!isdigit(*p))
+		return -EINVAL;
+
+	for (; isdigit(*p); p++) {
+		if (check_mul_overflow(val, (u64)10, &val) ||
+		    check_add_overflow(val, (u64)(*p - '0'), &val))
+			return -EINVAL;
+	}
+
+	switch (*p) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
+	}
+	if (shift)
+		p++;
+	if (*p == '\n')
+		p++;
+	if (*p || !val)
+		return -EINVAL;
+	if (shift && val > (U64_MAX >> shift))
+		return -EINVAL;
+
+	*bytes = val << shift;
+	return 0;
+}
+EXPORT_SYMBOL(ttm_shrinker_parse_size);
+
+static int ttm_shrinker_copy_write(const char __user *ubuf, size_t len,
+				   char *buf)
+{
+	if (!len || len >= TTM_SHRINKER_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+
+	return 0;
+}
+
+static ssize_t ttm_shrinker_shrink_write(struct file *file,
+					 const char __user *ubuf, size_t len,
+					 loff_t *ppos)
+{
+	struct ttm_shrinker *s = file_inode(file)->i_private;
+	struct ttm_shrink_result result;
+	char buf[TTM_SHRINKER_WRITE_MAX];
+	u64 bytes;
+	int ret;
+
+	ret = ttm_shrinker_copy_write(ubuf, len, buf);
+	if (ret)
+		return ret;
+	ret = ttm_shrinker_parse_size(buf, &bytes);
+	if (ret)
+		return ret;
+
+	ret = ttm_shrinker_shrink(s, bytes, &result);
+
+	return ret ?: len;
+}
+
+static int ttm_shrinker_shrink_show(struct seq_file *m, void *data)
+{
+	struct ttm_shrinker *s = m->private;
+	struct ttm_shrink_result r;
+
+	mutex_lock(&s->shrink_lock);
+	r = s->last;
+	mutex_unlock(&s->shrink_lock);
+
+	seq_printf(m, "requested_bytes: %llu\n", r.requested_bytes);
+	seq_printf(m, "freed_bytes: %llu\n", r.freed_bytes);
+	seq_printf(m, "purged_bytes: %llu\n", r.purged_bytes);
+	seq_printf(m, "backed_up_bytes: %llu\n", r.backed_up_bytes);
+	seq_printf(m, "scanned_bos: %llu\n", r.scanned_bos);
+	seq_printf(m, "duration_ns: %llu\n", r.duration_ns);
+	seq_printf(m, "status: %d\n", r.status);
+
+	return 0;
+}
+
+static int ttm_shrinker_shrink_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ttm_shrinker_shrink_show, inode->i_private);
+}
+
+static const struct file_operations ttm_shrinker_shrink_fops = {
+	.owner = THIS_MODULE,
+	.open = ttm_shrinker_shrink_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = ttm_shrinker_shrink_write,
+};
+
+static void ttm_shrinker_show_pages(struct seq_file *m, const char *key,
+				    atomic_long_t *pages)
+{
+	long n = atomic_long_read(pages);
+
+	seq_printf(m, "%s: %llu\n", key, n > 0 ? (u64)n << PAGE_SHIFT : 0);
+}
+
+static int ttm_shrinker_stats_show(struct seq_file *m, void *data)
+{
+	struct ttm_shrinker *s = m->private;
+	struct ttm_shrinker_stats *st = &s->stats;
+
+#define STAT(name) seq_printf(m, #name ": %lld\n", atomic64_read(&st->name))
+	ttm_shrinker_show_pages(m, "shrinkable_bytes", &s->shrinkable_pages);
+	ttm_shrinker_show_pages(m, "purgeable_bytes", &s->purgeable_pages);
+	ttm_shrinker_show_pages(m, "backed_up_bytes", &s->backed_up_pages);
+	ttm_shrinker_show_pages(m, "pinned_bytes", &s->pinned_pages);
+	STAT(count_calls);
+	STAT(scan_calls);
+	STAT(scan_ns_total);
+	STAT(scan_ns_max);
+	STAT(scanned_bos);
+	STAT(freed_bytes);
+	STAT(purged_bytes);
+	STAT(backup_bytes);
+	STAT(restore_bytes);
+	STAT(skipped_locked);
+	STAT(skipped_busy);
+	STAT(skipped_pinned);
+	STAT(skipped_rpm);
+	STAT(walk_steps);
+	STAT(enospc);
+	STAT(backup_errors);
+	STAT(restore_errors);
+#undef STAT
+
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ttm_shrinker_stats);
+
+static const char *ttm_shrinker_bo_state(struct ttm_buffer_object *bo)
+{
+	struct ttm_tt *tt = bo->ttm;
+
+	if (!tt)
+		return "resident";
+	if (ttm_tt_is_backed_up(tt)) {
+		pgoff_t i;
+
+		for (i = 0; i < tt->num_pages; i++)
+			if (tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]))
+				return "partial";
+		return "backed_up";
+	}
+	if (ttm_tt_purged(tt) && !ttm_tt_is_populated(tt))
+		return "purged";
+
+	return "resident";
+}
+
+static const char *ttm_shrinker_placement(struct ttm_buffer_object *bo)
+{
+	if (!bo->resource)
+		return "none";
+
+	switch (bo->resource->mem_type) {
+	case TTM_PL_SYSTEM:
+		return "system";
+	case TTM_PL_TT:
+		return "tt";
+	case TTM_PL_VRAM:
+		return "vram";
+	default:
+		return "priv";
+	}
+}
+
+struct ttm_shrinker_bos_arg {
+	struct ttm_shrinker *s;
+	struct seq_file *m;
+};
+
+static int ttm_shrinker_bos_one(struct ttm_buffer_object *bo, void *data)
+{
+	struct ttm_shrinker_bos_arg *arg = data;
+	struct ttm_shrinker_bo_info info = {};
+	bool busy;
+
+	arg->s->funcs->bo_info(bo, &info);
+	/* A snapshot: take the reservation, but do not wait for it. */
+	if (!dma_resv_trylock(bo->base.resv)) {
+		seq_printf(arg->m, "%u %zu %s locked %s - - %d %s\n", info.id,
+			   bo->base.size, ttm_shrinker_placement(bo),
+			   info.dontneed ? "dontneed" : "willneed", info.pid,
+			   info.comm[0] ? info.comm : "-");
+		return 0;
+	}
+	busy = !dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP);
+	seq_printf(arg->m, "%u %zu %s %s %s %s %s %d %s\n", info.id,
+		   bo->base.size, ttm_shrinker_placement(bo),
+		   ttm_shrinker_bo_state(bo),
+		   info.dontneed ? "dontneed" : "willneed",
+		   bo->pin_count ? "pinned" : "unpinned",
+		   busy ? "busy" : "idle", info.pid,
+		   info.comm[0] ? info.comm : "-");
+	dma_resv_unlock(bo->base.resv);
+
+	return 0;
+}
+
+static int ttm_shrinker_bos_show(struct seq_file *m, void *data)
+{
+	struct ttm_shrinker *s = m->private;
+	struct ttm_shrinker_bos_arg arg = { .s = s, .m = m };
+
+	seq_puts(m, "# id size placement state madvise pinned busy pid comm\n");
+	if (!s->funcs->for_each_bo || !s->funcs->bo_info)
+		return 0;
+
+	return s->funcs->for_each_bo(s, ttm_shrinker_bos_one, &arg);
+}
+DEFINE_SHOW_ATTRIBUTE(ttm_shrinker_bos);
+
+static ssize_t ttm_shrinker_purgeable_write(struct file *file,
+					    const char __user *ubuf,
+					    size_t len, loff_t *ppos)
+{
+	struct ttm_shrinker *s = file_inode(file)->i_private;
+	char buf[TTM_SHRINKER_WRITE_MAX];
+	char *id_str, *state, *p;
+	bool dontneed;
+	u32 id;
+	int ret;
+
+	if (!s->funcs->set_purgeable)
+		return -EOPNOTSUPP;
+
+	ret = ttm_shrinker_copy_write(ubuf, len, buf);
+	if (ret)
+		return ret;
+
+	p = strim(buf);
+	id_str = strsep(&p, " ");
+	state = p;
+	if (!state || kstrtou32(id_str, 10, &id))
+		return -EINVAL;
+	if (!strcmp(state, "dontneed"))
+		dontneed = true;
+	else if (!strcmp(state, "willneed"))
+		dontneed = false;
+	else
+		return -EINVAL;
+
+	ret = s->funcs->set_purgeable(s, id, dontneed);
+
+	return ret ?: len;
+}
+
+static const struct file_operations ttm_shrinker_purgeable_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = ttm_shrinker_purgeable_write,
+	.llseek = noop_llseek,
+};
+
+/**
+ * ttm_shrinker_debugfs_init() - Create the shrinker's debugfs nodes
+ * @shrinker: The shrinker.
+ * @parent: The DRM minor's debugfs directory; the nodes go into a
+ * shrinker/ directory inside it.
+ */
+void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
+			       struct dentry *parent)
+{
+	struct dentry *dir = debugfs_create_dir("shrinker", parent);
+
+	shrinker->debugfs = dir;
+	debugfs_create_file("shrink", 0600, dir, shrinker,
+			    &ttm_shrinker_shrink_fops);
+	debugfs_create_file("stats", 0400, dir, shrinker,
+			    &ttm_shrinker_stats_fops);
+	debugfs_create_file("bos", 0400, dir, shrinker,
+			    &ttm_shrinker_bos_fops);
+	debugfs_create_file("purgeable", 0200, dir, shrinker,
+			    &ttm_shrinker_purgeable_fops);
+}
+EXPORT_SYMBOL(ttm_shrinker_debugfs_init);

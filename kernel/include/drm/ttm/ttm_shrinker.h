@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * A per-device shrinker for TTM drivers: the kernel's memory reclaim frees
+ * the system pages of idle buffer objects through it, purgeable ones
+ * first. Drivers opt in with ttm_shrinker_create() and keep its page
+ * counts current; TTM does the LRU walk, the passes, the statistics, the
+ * tracepoints and the debugfs nodes.
+ */
+#ifndef _TTM_SHRINKER_H_
+#define _TTM_SHRINKER_H_
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+struct dentry;
+struct seq_file;
+struct shrinker;
+struct ttm_buffer_object;
+struct ttm_device;
+struct ttm_shrinker;
+
+/**
+ * enum ttm_shrink_pass - The passes of a scan, in order
+ * @TTM_SHRINK_PASS_PURGE: Drop purgeable BOs.
+ * @TTM_SHRINK_PASS_IDLE: Back up idle BOs; no GPU waits, no writeback.
+ * @TTM_SHRINK_PASS_WAIT: Wait for busy BOs and write back at once. Only in
+ * kswapd and for the forced shrink: direct reclaim must not stall on the
+ * GPU or on I/O.
+ */
+enum ttm_shrink_pass {
+	TTM_SHRINK_PASS_PURGE = 1,
+	TTM_SHRINK_PASS_IDLE,
+	TTM_SHRINK_PASS_WAIT,
+};
+
+/**
+ * struct ttm_shrink_ctx - What a driver callback learns about the scan
+ * @pass: The current pass.
+ * @may_wait: kswapd or forced: GPU waits and runtime PM resumes allowed.
+ * @forced: The debugfs shrink, not memory reclaim.
+ * @gfp: The reclaim context's allocation flags.
+ */
+struct ttm_shrink_ctx {
+	enum ttm_shrink_pass pass;
+	bool may_wait;
+	bool forced;
+	gfp_t gfp;
+};
+
+/**
+ * struct ttm_shrinker_bo_info - What the driver tells about a BO
+ * @id: The driver's id of the BO, as accepted by the purgeable node.
+ * @dontneed: Userspace marked the BO purgeable.
+ * @pid: The owner's pid.
+ * @comm: The owner's command name.
+ */
+struct ttm_shrinker_bo_info {
+	u32 id;
+	bool dontneed;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
+ * struct ttm_shrinker_funcs - Driver callbacks
+ * @purgeable: Whether a reserved BO may be purged (userspace said it does
+ * not need the contents). NULL: none is.
+ * @prepare: Called with the BO reserved before it is shrunk. Return 0 to
+ * go ahead, -EAGAIN to skip it because the device is suspended and may
+ * not be woken in this context (counted as skipped_rpm; the driver may
+ * queue work to shrink it later), or another negative error code to skip
+ * it. NULL: always go ahead.
+ * @finish: Called after a successful @prepare, with the number of pages
+ * freed or the error; balances @prepare (runtime PM put). May be NULL.
+ * @for_each_bo: Call @fn on each of the device's BOs (not reserved), for
+ * the bos node; stop at its first non-zero return and return it. NULL: the
+ * node lists nothing.
+ * @bo_info: Describe a BO for the bos node.
+ * @set_purgeable: Mark BO @id purgeable or not, as the madvise ioctl does.
+ * Return: 0, -ENOENT for an unknown id, or another negative error code.
+ */
+struct ttm_shrinker_funcs {
+	bool (*purgeable)(struct ttm_buffer_object *bo);
+	int (*prepare)(struct ttm_shrinker *shrinker,
+		       struct ttm_buffer_object *bo,
+		       const struct ttm_shrink_ctx *sctx);
+	void (*finish)(struct ttm_shrinker *shrinker,
+		       struct ttm_buffer_object *bo,
+		       const struct ttm_shrink_ctx *sctx, long freed);
+	int (*for_each_bo)(struct ttm_shrinker *shrinker,
+			   int (*fn)(struct ttm_buffer_object *bo, void *arg),
+			   void *arg);
+	void (*bo_info)(struct ttm_buffer_object *bo,
+			struct ttm_shrinker_bo_info *info);
+	int (*set_purgeable)(struct ttm_shrinker *shrinker, u32 id,
+			     bool dontneed);
+};
+
+/**
+ * struct ttm_shrinker_stats - Counters, lock-free to read and update
+ *
+ * Every field is an atomic64_t; see the stats debugfs node for meanings.
+ */
+struct ttm_shrinker_stats {
+	atomic64_t count_calls;
+	atomic64_t scan_calls;
+	atomic64_t scan_ns_total;
+	atomic64_t scan_ns_max;
+	atomic64_t scanned_bos;
+	atomic64_t freed_bytes;
+	atomic64_t purged_bytes;
+	atomic64_t backup_bytes;
+	atomic64_t restore_bytes;
+	atomic64_t skipped_locked;
+	atomic64_t skipped_busy;
+	atomic64_t skipped_pinned;
+	atomic64_t skipped_rpm;
+	atomic64_t walk_steps;
+	atomic64_t enospc;
+	atomic64_t backup_errors;
+	atomic64_t restore_errors;
+};
+
+/**
+ * struct ttm_shrink_result - The outcome of one shrink
+ * @requested_bytes: What was asked for.
+ * @freed_bytes: What was freed, purged and backed up together.
+ * @purged_bytes: What was purged.
+ * @backed_up_bytes: What was backed up.
+ * @scanned_bos: BOs looked at.
+ * @duration_ns: How long it took.
+ * @last_pass: The last pass run.
+ * @status: 0, or the error that stopped it.
+ */
+struct ttm_shrink_result {
+	u64 requested_bytes;
+	u64 freed_bytes;
+	u64 purged_bytes;
+	u64 backed_up_bytes;
+	u64 scanned_bos;
+	u64 duration_ns;
+	enum ttm_shrink_pass last_pass;
+	int status;
+};
+
+/**
+ * struct ttm_shrinker - A TTM device's shrinker
+ * @bdev: The device.
+ * @funcs: The driver's callbacks.
+ * @shrinker: The core mm shrinker.
+ * @shrinkable_pages: Pages the driver could have backed up: populated,
+ * unpinned, not purgeable. Kept by the driver.
+ * @purgeable_pages: Populated pages of purgeable BOs. Kept by the driver.
+ * @pinned_pages: Populated pages of pinned BOs. Kept by the driver.
+ * @backed_up_pages: Pages in the backup backend. Kept by TTM.
+ * @stats: Counters.
+ * @shrink_lock: Serializes forced shrinks and guards @last.
+ * @last: The result of the last forced shrink.
+ * @debugfs: The shrinker's debugfs directory, or NULL.
+ * @name: The name given at creation.
+ */
+struct ttm_shrinker {
+	struct ttm_device *bdev;
+	const struct ttm_shrinker_funcs *funcs;
+	struct shrinker *shrinker;
+	atomic_long_t shrinkable_pages;
+	atomic_long_t purgeable_pages;
+	atomic_long_t pinned_pages;
+	atomic_long_t backed_up_pages;
+	struct ttm_shrinker_stats stats;
+	struct mutex shrink_lock;
+	struct ttm_shrink_result last;
+	struct dentry *debugfs;
+	char name[32];
+};
+
+struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
+					 const struct ttm_shrinker_funcs *funcs,
+					 const char *name);
+void ttm_shrinker_destroy(struct ttm_shrinker *shrinker);
+void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
+			       struct dentry *parent);
+
+unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp);
+unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
+				unsigned long nr_to_scan, gfp_t gfp,
+				bool may_wait);
+int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
+			struct ttm_shrink_result *result);
+int ttm_shrinker_parse_size(const char *buf, u64 *bytes);
+
+void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages);
+void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err);
+
+/**
+ * ttm_shrinker_mod_pages() - Account pages that became (un)shrinkable
+ * @shrinker: The shrinker, or NULL.
+ * @shrinkable: Change of backup-able pages.
+ * @purgeable: Change of purgeable pages.
+ *
+ * The driver calls this when a BO's pages are populated or freed, when it
+ * is pinned or unpinned, and when userspace changes its purgeable state.
+ */
+static inline void ttm_shrinker_mod_pages(struct ttm_shrinker *shrinker,
+					  long shrinkable, long purgeable)
+{
+	if (!shrinker)
+		return;
+	atomic_long_add(shrinkable, &shrinker->shrinkable_pages);
+	atomic_long_add(purgeable, &shrinker->purgeable_pages);
+}
+
+/**
+ * ttm_shrinker_mod_pinned() - Account pages that became (un)pinned
+ * @shrinker: The shrinker, or NULL.
+ * @pinned: Change of pinned pages.
+ */
+static inline void ttm_shrinker_mod_pinned(struct ttm_shrinker *shrinker,
+					   long pinned)
+{
+	if (shrinker)
+		atomic_long_add(pinned, &shrinker->pinned_pages);
+}
+
+#endif
