@@ -53,6 +53,12 @@ if ((tree_ok)); then
 			v=$(sed -n "s/.*$k: \([0-9]*\).*/\1/p" <<<"$line")
 			f=$((f + ${v:-0}))
 		done
+		# the kernel log check counts as one test
+		if grep -q '^kunit-log: clean' "$BUILD/kunit.log"; then
+			p=$((${p:-0} + 1))
+		else
+			f=$((f + 1))
+		fi
 		printf 'passed %d\nfailed %d\n' "${p:-0}" "$f" >"$RESULTS/kunit.counts"
 		grep -E '\[(FAILED|CRASHED)\]' "$BUILD/kunit.log" | head -40
 		echo "$line"

@@ -8,9 +8,12 @@ set -euo pipefail
 
 KUNIT_BUILD="${KUNIT_BUILD:-$BUILD/kunit}"
 KUNIT_LOG="${KUNIT_LOG:-$BUILD/kunit.log}"
+EXPECTED="$ROOT/kernel/configs/kunit-expected-warnings"
 mkdir -p "$KUNIT_BUILD"
 
 cd "$KTREE"
+stamp=$(mktemp)
+trap 'rm -f "$stamp"' EXIT
 set +e
 python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$ROOT/kernel/configs/kunit.config" \
@@ -20,4 +23,19 @@ python3 tools/testing/kunit/kunit.py run \
 	--make_options="CC=ccache gcc" \
 	"$@" 2>&1 | tee "$KUNIT_LOG"
 rc=${PIPESTATUS[0]}
+
+# KUnit passes a test that made lockdep or KASAN report, or WARNed: the
+# kernel log must be clean too. Counted as one more test in the summary.
+if [[ ! "$KUNIT_BUILD/test.log" -nt "$stamp" ]]; then
+	echo "kunit-log: missing" >>"$KUNIT_LOG"
+elif splats=$("$ROOT/scripts/vm/scan-dmesg.sh" --raw "$KUNIT_BUILD/test.log" |
+	grep -v -e 'cut here' | grep -vEf <(grep -v '^#' "$EXPECTED" | grep .)) &&
+	[[ -n "$splats" ]]; then
+	echo "$splats" | sed 's/^/kunit: /'
+	echo "kunit: FAIL: the UML kernel log reports a WARN/BUG/lockdep/KASAN splat; see $KUNIT_BUILD/test.log"
+	echo "kunit-log: failed" >>"$KUNIT_LOG"
+	rc=1
+else
+	echo "kunit-log: clean" >>"$KUNIT_LOG"
+fi
 exit "$rc"

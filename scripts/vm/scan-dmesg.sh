@@ -5,8 +5,21 @@
 # Only kernel lines count (printk timestamps, CONFIG_PRINTK_TIME): the
 # console also carries the tests' own output, which may say "WARNING".
 #
-#   scan-dmesg.sh LOG...
+#   scan-dmesg.sh [--raw] LOG...
+#   --raw  every line is kernel output (UML's console log has no timestamps)
 set -u
+raw=0
+if [[ "${1:-}" == --raw ]]; then
+	raw=1
+	shift
+fi
+kernel_lines() {
+	if ((raw)); then
+		cat
+	else
+		grep -aE '^<?[0-9]*>?\[ *[0-9]+\.[0-9]+\]'
+	fi
+}
 PATTERN='WARNING:|------------\[ cut here \]------------|BUG:|kernel BUG at|Oops|'
 PATTERN+='general protection fault|Kernel panic|KASAN|UBSAN:|DEBUG_LOCKS_WARN_ON|'
 PATTERN+='turning off the locking correctness validator|'
@@ -17,8 +30,7 @@ PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+'
 found=0
 for log in "$@"; do
 	[[ -f "$log" ]] || continue
-	hits=$(tr -d '\r' <"$log" | grep -aE '^<?[0-9]*>?\[ *[0-9]+\.[0-9]+\]' |
-		grep -aE -- "$PATTERN" | head -40)
+	hits=$(tr -d '\r' <"$log" | kernel_lines | grep -aE -- "$PATTERN" | head -40)
 	if [[ -n "$hits" ]]; then
 		sed "s|^|$(basename "$log"): |" <<<"$hits"
 		found=1

@@ -97,6 +97,15 @@ struct ttm_shrink_run {
 	struct ttm_shrink_result *res;
 };
 
+/* The backend is full: count it once per run; purging goes on. */
+static void ttm_shrinker_backend_full(struct ttm_shrink_run *run)
+{
+	if (run->backend_full)
+		return;
+	run->backend_full = true;
+	atomic64_inc(&run->s->stats.enospc);
+}
+
 /* Shrink one reserved BO in the current pass. Return: pages freed. */
 static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 			    struct ttm_operation_ctx *ctx,
@@ -136,6 +145,12 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		return 0;
 	}
 
+	/* Backing up into a full backend frees nothing (shmem: no free swap). */
+	if (!purgeable && !ttm_shrinker_backup_space(s)) {
+		ttm_shrinker_backend_full(run);
+		return 0;
+	}
+
 	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
 	if (ret) {
 		atomic64_inc(ret == -EAGAIN ? &st->skipped_rpm : &st->skipped_busy);
@@ -159,6 +174,9 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		} else {
 			atomic64_add(bytes, &st->backup_bytes);
 			run->res->backed_up_bytes += bytes;
+			/* A partial backup that filled the backend. */
+			if (!ttm_shrinker_backup_space(s))
+				ttm_shrinker_backend_full(run);
 		}
 		return lret;
 	}
@@ -171,9 +189,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		atomic64_inc(&st->skipped_busy);
 		break;
 	case -ENOSPC:
-		/* The backend is full: purging can still go on. */
-		atomic64_inc(&st->enospc);
-		run->backend_full = true;
+		ttm_shrinker_backend_full(run);
 		break;
 	default:
 		atomic64_inc(&st->backup_errors);

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0 AND MIT
+/*
+ * KUnit tests for the guarded LRU walk and the TTM shrinker helper: lock
+ * and reference balance on every way out of a walk, skips, bulk moves and
+ * LRU changes during a walk; shrinker counts and passes, direct reclaim
+ * that must not wait for a fence that never signals, a full backend, and
+ * the shrink node's size parser.
+ */
+#include <kunit/test-bug.h>
+#include <linux/dma-resv.h>
+#include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+
+#include <drm/ttm/ttm_backup.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/ttm/ttm_tt.h>
+
+#include "ttm_kunit_helpers.h"
+
+#define NR_BOS 6
+
+struct shr_test_bo {
+	struct ttm_buffer_object bo;
+	bool purgeable;
+	bool suspended;
+	unsigned int visits;
+};
+
+struct shr_test_priv {
+	struct ttm_test_devices *devs;
+	struct ttm_shrinker *shrinker;
+	struct shr_test_bo *bos[NR_BOS];
+	struct dma_fence *fence;
+	unsigned int prepares;
+};
+
+static DEFINE_SPINLOCK(shr_fence_lock);
+
+static const char *shr_fence_name(struct dma_fence *f)
+{
+	return "ttm-shrinker-test";
+}
+
+static const struct dma_fence_ops shr_fence_ops = {
+	.get_driver_name = shr_fence_name,
+	.get_timeline_name = shr_fence_name,
+};
+
+static struct shr_test_bo *to_tbo(struct ttm_buffer_object *bo)
+{
+	return container_of(bo, struct shr_test_bo, bo);
+}
+
+static struct ttm_device *shr_bdev(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+
+	return priv->devs->ttm_dev;
+}
+
+/* The test plays the driver: purgeable state, runtime PM, page counts. */
+static bool shr_purgeable(struct ttm_buffer_object *bo)
+{
+	return to_tbo(bo)->purgeable;
+}
+
+static int shr_prepare(struct ttm_shrinker *shrinker,
+		       struct ttm_buffer_object *bo,
+		       const struct ttm_shrink_ctx *sctx)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct shr_test_priv *priv = test->priv;
+
+	priv->prepares++;
+	if (to_tbo(bo)->suspended && !sctx->may_wait)
+		return -EAGAIN;
+
+	return 0;
+}
+
+static void shr_finish(struct ttm_shrinker *shrinker,
+		       struct ttm_buffer_object *bo,
+		       const struct ttm_shrink_ctx *sctx, long freed)
+{
+	if (freed <= 0)
+		return;
+	if (to_tbo(bo)->purgeable)
+		ttm_shrinker_mod_pages(shrinker, 0, -freed);
+	else
+		ttm_shrinker_mod_pages(shrinker, -freed, 0);
+}
+
+static const struct ttm_shrinker_funcs shr_funcs = {
+	.purgeable = shr_purgeable,
+	.prepare = shr_prepare,
+	.finish = shr_finish,
+};
+
+static int shr_test_init(struct kunit *test)
+{
+	struct shr_test_priv *priv;
+
+	priv = kunit_kzalloc(test, sizeof(*priv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, priv);
+	priv->devs = ttm_test_devices_all(test);
+	test->priv = priv;
+
+	return 0;
+}
+
+static void shr_test_fini(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	int i;
+
+	if (priv->fence && !dma_fence_is_signaled(priv->fence))
+		dma_fence_signal(priv->fence);
+	for (i = 0; i < NR_BOS; i++)
+		if (priv->bos[i])
+			ttm_bo_put(&priv->bos[i]->bo);
+	ttm_shrinker_destroy(priv->shrinker);
+	ttm_test_devices_put(test, priv->devs);
+}
+
+/* A BO in system placement on the LRU, populated when @pages is not 0. */
+static struct shr_test_bo *shr_bo(struct kunit *test, int slot,
+				  unsigned long pages, bool populate)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_place *place = ttm_place_kunit_init(test, TTM_PL_SYSTEM, 0);
+	struct ttm_placement placement = { .num_placement = 1, .placement = place };
+	struct shr_test_bo *tbo;
+	int err;
+
+	tbo = kunit_kzalloc(test, sizeof(*tbo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tbo);
+	drm_gem_private_object_init(priv->devs->drm, &tbo->bo.base,
+				    pages << PAGE_SHIFT);
+	err = ttm_bo_init_reserved(shr_bdev(test), &tbo->bo, ttm_bo_type_device,
+				   &placement, 1, &ctx, NULL, NULL,
+				   &dummy_ttm_bo_destroy);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	if (populate) {
+		if (!tbo->bo.ttm)
+			KUNIT_ASSERT_EQ(test, ttm_tt_create(&tbo->bo, false), 0);
+		err = ttm_tt_populate(shr_bdev(test), tbo->bo.ttm, &ctx);
+		KUNIT_ASSERT_EQ(test, err, 0);
+	}
+	dma_resv_unlock(tbo->bo.base.resv);
+	priv->bos[slot] = tbo;
+
+	return tbo;
+}
+
+static unsigned int shr_kref(struct shr_test_bo *tbo)
+{
+	return kref_read(&tbo->bo.kref);
+}
+
+static unsigned long shr_lru_items(struct ttm_resource_manager *man)
+{
+	struct ttm_device *bdev = man->bdev;
+	unsigned long n = 0;
+	struct list_head *pos;
+
+	spin_lock(&bdev->lru_lock);
+	list_for_each(pos, &man->lru[0])
+		n++;
+	spin_unlock(&bdev->lru_lock);
+
+	return n;
+}
+
+/* Every BO is offered once, locked and referenced; all is undone after. */
+static void ttm_lru_walk_all(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_bo_lru_cursor curs;
+	struct ttm_buffer_object *bo;
+	unsigned int refs[NR_BOS];
+	int i, seen = 0;
+
+	for (i = 0; i < NR_BOS; i++) {
+		shr_bo(test, i, 1, false);
+		refs[i] = shr_kref(priv->bos[i]);
+	}
+	KUNIT_ASSERT_EQ(test, shr_lru_items(man), NR_BOS);
+
+	ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+		KUNIT_EXPECT_TRUE(test, dma_resv_is_locked(bo->base.resv));
+		to_tbo(bo)->visits++;
+		seen++;
+	}
+
+	KUNIT_EXPECT_EQ(test, seen, NR_BOS);
+	KUNIT_EXPECT_EQ(test, curs.steps, NR_BOS);
+	for (i = 0; i < NR_BOS; i++) {
+		KUNIT_EXPECT_EQ(test, priv->bos[i]->visits, 1);
+		KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(priv->bos[i]->bo.base.resv));
+		KUNIT_EXPECT_EQ(test, shr_kref(priv->bos[i]), refs[i]);
+	}
+	/* the cursor's hitch is off the list */
+	KUNIT_EXPECT_EQ(test, shr_lru_items(man), NR_BOS);
+}
+
+static int shr_walk_until(struct kunit *test, int stop, bool by_return)
+{
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_bo_lru_cursor curs;
+	struct ttm_buffer_object *bo;
+	int n = 0;
+
+	ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+		if (n++ == stop) {
+			if (by_return)
+				return n;
+			break;
+		}
+	}
+
+	return n;
+}
+
+/* Leaving the loop early, by break or return, releases the BO held. */
+static void ttm_lru_walk_early_exit(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	unsigned int refs[NR_BOS];
+	int i, stop;
+
+	for (i = 0; i < NR_BOS; i++) {
+		shr_bo(test, i, 1, false);
+		refs[i] = shr_kref(priv->bos[i]);
+	}
+
+	for (stop = 0; stop < NR_BOS; stop++) {
+		KUNIT_EXPECT_EQ(test, shr_walk_until(test, stop, stop & 1), stop + 1);
+		for (i = 0; i < NR_BOS; i++) {
+			KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(priv->bos[i]->bo.base.resv));
+			KUNIT_EXPECT_EQ(test, shr_kref(priv->bos[i]), refs[i]);
+		}
+		KUNIT_EXPECT_EQ(test, shr_lru_items(man), NR_BOS);
+	}
+}
+
+/* A BO locked elsewhere is passed over and counted; the caller may skip. */
+static void ttm_lru_walk_skip(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_bo_lru_cursor curs;
+	struct ttm_buffer_object *bo;
+	int i, offered = 0;
+
+	for (i = 0; i < NR_BOS; i++)
+		shr_bo(test, i, 1, false);
+
+	KUNIT_ASSERT_TRUE(test, dma_resv_trylock(priv->bos[2]->bo.base.resv));
+	ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+		offered++;
+		if (to_tbo(bo) == priv->bos[3])
+			continue;
+		to_tbo(bo)->visits++;
+	}
+	dma_resv_unlock(priv->bos[2]->bo.base.resv);
+
+	KUNIT_EXPECT_EQ(test, offered, NR_BOS - 1);
+	KUNIT_EXPECT_EQ(test, curs.skipped_locked, 1);
+	KUNIT_EXPECT_EQ(test, priv->bos[2]->visits, 0);
+	KUNIT_EXPECT_EQ(test, priv->bos[3]->visits, 0);
+	KUNIT_EXPECT_EQ(test, priv->bos[4]->visits, 1);
+}
+
+/*
+ * BOs in a bulk move share the caller's reservation. Moving the bulk to
+ * the LRU tail during the walk loses no BO and cannot make the walk
+ * endless: the cursor is parked after the bulk's old place, so the moved
+ * bulk comes round once more at the tail, and the BOs already offered
+ * may be offered a second time, never a third.
+ */
+static void ttm_lru_walk_bulk_move(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	struct ttm_device *bdev = shr_bdev(test);
+	struct ttm_lru_bulk_move bulk;
+	struct ttm_bo_lru_cursor curs;
+	struct ttm_buffer_object *bo;
+	struct dma_resv *resv;
+	struct ttm_operation_ctx ctx = { .allow_res_evict = true };
+	int i, offered = 0;
+
+	ttm_lru_bulk_move_init(&bulk);
+	shr_bo(test, 0, 1, false);
+	resv = priv->bos[0]->bo.base.resv;
+	for (i = 1; i < NR_BOS; i++) {
+		struct shr_test_bo *tbo = shr_bo(test, i, 1, false);
+
+		/* share the first BO's reservation, as a VM's BOs do */
+		tbo->bo.base.resv = resv;
+	}
+
+	dma_resv_lock(resv, NULL);
+	for (i = 0; i < NR_BOS; i++)
+		ttm_bo_set_bulk_move(&priv->bos[i]->bo, &bulk);
+	ctx.resv = resv;
+
+	ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+		to_tbo(bo)->visits++;
+		offered++;
+		if (offered == 2) {
+			spin_lock(&bdev->lru_lock);
+			ttm_lru_bulk_move_tail(&bulk);
+			spin_unlock(&bdev->lru_lock);
+		}
+		/* shared with the caller: offered without being relocked */
+		KUNIT_EXPECT_FALSE(test, curs.needs_unlock);
+	}
+
+	for (i = 0; i < NR_BOS; i++) {
+		KUNIT_EXPECT_GE(test, priv->bos[i]->visits, 1);
+		KUNIT_EXPECT_LE(test, priv->bos[i]->visits, 2);
+		ttm_bo_set_bulk_move(&priv->bos[i]->bo, NULL);
+	}
+	/* the two offered before the move come round again, no other */
+	KUNIT_EXPECT_EQ(test, offered, NR_BOS + 2);
+	KUNIT_EXPECT_TRUE(test, dma_resv_is_locked(resv));
+	dma_resv_unlock(resv);
+	for (i = 1; i < NR_BOS; i++)
+		priv->bos[i]->bo.base.resv = &priv->bos[i]->bo.base._resv;
+	ttm_lru_bulk_move_fini(bdev, &bulk);
+}
+
+/*
+ * The LRU changes under the walk: the BO offered moves to the tail, and
+ * another BO is destroyed. The walk ends, offers nothing destroyed, and
+ * leaves locks and references balanced.
+ */
+static void ttm_lru_walk_concurrent_changes(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_resource_manager *man = ttm_manager_type(shr_bdev(test), TTM_PL_SYSTEM);
+	struct ttm_device *bdev = shr_bdev(test);
+	struct ttm_operation_ctx ctx = { };
+	struct shr_test_bo *victim;
+	struct ttm_bo_lru_cursor curs;
+	struct ttm_buffer_object *bo;
+	int i, offered = 0;
+
+	for (i = 0; i < NR_BOS; i++)
+		shr_bo(test, i, 1, false);
+	victim = priv->bos[NR_BOS - 1];
+
+	ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
+		struct shr_test_bo *tbo = to_tbo(bo);
+
+		KUNIT_ASSERT_PTR_NE(test, tbo, victim);
+		offered++;
+		tbo->visits++;
+		if (tbo == priv->bos[0] && tbo->visits == 1) {
+			spin_lock(&bdev->lru_lock);
+			ttm_resource_move_to_lru_tail(bo->resource);
+			spin_unlock(&bdev->lru_lock);
+		}
+		if (tbo == priv->bos[1]) {
+			/* the last reference goes: off the LRU */
+			priv->bos[NR_BOS - 1] = NULL;
+			ttm_bo_put(&victim->bo);
+		}
+		KUNIT_ASSERT_LT(test, offered, 4 * NR_BOS);
+	}
+
+	/* moved behind the cursor, bos[0] comes round once more */
+	KUNIT_EXPECT_EQ(test, priv->bos[0]->visits, 2);
+	for (i = 1; i < NR_BOS - 1; i++) {
+		KUNIT_EXPECT_EQ(test, priv->bos[i]->visits, 1);
+		KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(priv->bos[i]->bo.base.resv));
+	}
+	KUNIT_EXPECT_EQ(test, shr_lru_items(man), NR_BOS - 1);
+}
+
+static void shr_use_file(struct kunit *test, unsigned long pages)
+{
+	struct ttm_backup_file *store;
+	struct file *filp;
+
+	filp = shmem_file_setup("ttm shrinker test", (loff_t)pages << PAGE_SHIFT,
+				VM_NORESERVE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(filp));
+	store = ttm_backup_file_create(filp, (u64)pages << PAGE_SHIFT, false);
+	fput(filp);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
+	ttm_device_set_backup_file(shr_bdev(test), store);
+}
+
+/* Populated BOs of 16 pages, accounted as the driver would. */
+static void shr_setup(struct kunit *test, unsigned long backend_pages,
+		      const bool *purgeable, int n)
+{
+	struct shr_test_priv *priv = test->priv;
+	int i;
+
+	shr_use_file(test, backend_pages);
+	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
+	for (i = 0; i < n; i++) {
+		struct shr_test_bo *tbo = shr_bo(test, i, 16, true);
+
+		tbo->purgeable = purgeable[i];
+		ttm_shrinker_mod_pages(priv->shrinker, purgeable[i] ? 0 : 16,
+				       purgeable[i] ? 16 : 0);
+	}
+}
+
+/* As direct reclaim runs a shrinker: PF_MEMALLOC, inside fs_reclaim. */
+static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
+{
+	unsigned int noreclaim = memalloc_noreclaim_save();
+	unsigned long freed;
+
+	fs_reclaim_acquire(GFP_KERNEL);
+	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, false);
+	fs_reclaim_release(GFP_KERNEL);
+	memalloc_noreclaim_restore(noreclaim);
+
+	return freed;
+}
+
+static s64 shr_stat(struct ttm_shrinker *s, atomic64_t *v)
+{
+	return atomic64_read(v);
+}
+
+/*
+ * count is purgeable + min(shrinkable, backend space), and only purgeable
+ * without __GFP_FS. A scan purges before it backs anything up, and the
+ * counters add up.
+ */
+static void ttm_shrinker_count_scan(struct kunit *test)
+{
+	static const bool purgeable[] = { false, true, false, true };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_shrinker *s;
+	unsigned long freed;
+
+	shr_setup(test, 24, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_KERNEL), 32 + 24);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_NOFS), 32);
+
+	/* A small scan is served by pass 1 alone: one purgeable BO. */
+	freed = shr_direct_scan(s, 1);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.purged_bytes), 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 16);
+
+	/* Without __GFP_FS nothing is backed up, purging goes on. */
+	freed = ttm_shrinker_scan(s, 1000, GFP_NOFS, false);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
+
+	/* Then backups, up to the backend's 24 pages. */
+	freed = shr_direct_scan(s, 1000);
+	KUNIT_EXPECT_EQ(test, freed, 24);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 24 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.freed_bytes), 56 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.freed_bytes),
+			shr_stat(s, &s->stats.purged_bytes) +
+			shr_stat(s, &s->stats.backup_bytes));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 24);
+	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.enospc), 1);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.scan_calls), 3);
+	KUNIT_EXPECT_LE(test, shr_stat(s, &s->stats.scan_ns_max),
+			shr_stat(s, &s->stats.scan_ns_total));
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_KERNEL), 0);
+
+	/* Restoring is counted and empties the backend. */
+	{
+		struct ttm_operation_ctx ctx = { };
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			struct ttm_buffer_object *bo = &priv->bos[i]->bo;
+
+			dma_resv_lock(bo->base.resv, NULL);
+			KUNIT_EXPECT_EQ(test, ttm_tt_populate(shr_bdev(test), bo->ttm, &ctx), 0);
+			dma_resv_unlock(bo->base.resv);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 0);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.restore_bytes), 24 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(shr_bdev(test)->backup_file),
+			24 * PAGE_SIZE);
+}
+
+/*
+ * Direct reclaim meets a BO whose fence never signals: it skips the BO at
+ * once instead of waiting. kswapd waits (and would hang here), so the test
+ * lets the fence signal first.
+ */
+static void ttm_shrinker_direct_never_waits(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_buffer_object *busy;
+	struct ttm_shrinker *s;
+	unsigned long freed;
+	u64 start;
+
+	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+	busy = &priv->bos[0]->bo;
+
+	priv->fence = kunit_kzalloc(test, sizeof(*priv->fence), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, priv->fence);
+	dma_fence_init(priv->fence, &shr_fence_ops, &shr_fence_lock, 0, 0);
+	dma_resv_lock(busy->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(busy->base.resv, 1), 0);
+	dma_resv_add_fence(busy->base.resv, priv->fence, DMA_RESV_USAGE_KERNEL);
+	dma_resv_unlock(busy->base.resv);
+
+	start = ktime_get_ns();
+	freed = shr_direct_scan(s, 1000);
+	kunit_info(test, "direct scan took %llu us", (ktime_get_ns() - start) / 1000);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.skipped_busy), 1);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_populated(busy->ttm));
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[1]->bo.ttm));
+
+	dma_fence_signal(priv->fence);
+	freed = ttm_shrinker_scan(s, 1000, GFP_KERNEL, true);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(busy->ttm));
+}
+
+/*
+ * A suspended device: direct reclaim skips its BOs and counts them; a
+ * scan that may wait (kswapd, forced) resumes it and shrinks them.
+ */
+static void ttm_shrinker_runtime_pm(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_shrinker *s;
+
+	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+	priv->bos[0]->suspended = true;
+	priv->bos[1]->suspended = true;
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 0);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.skipped_rpm), 2);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_scan(s, 1000, GFP_KERNEL, true), 32);
+}
+
+/*
+ * The backend fills up: backing up stops with -ENOSPC counted, and a
+ * purgeable BO that could not be purged earlier (locked) is purged by the
+ * next scan, with count reporting exactly it.
+ */
+static void ttm_shrinker_enospc_purges(struct kunit *test)
+{
+	static const bool purgeable[] = { false, true, false };
+	struct shr_test_priv *priv = test->priv;
+	struct dma_resv *held;
+	struct ttm_shrinker *s;
+
+	shr_setup(test, 8, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+	held = priv->bos[1]->bo.base.resv;
+
+	KUNIT_ASSERT_TRUE(test, dma_resv_trylock(held));
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 8);
+	dma_resv_unlock(held);
+	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.enospc), 1);
+	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.skipped_locked), 1);
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_KERNEL), 16);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(priv->bos[1]->bo.ttm));
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.purged_bytes), 16 * PAGE_SIZE);
+}
+
+/* The forced shrink frees at least what was asked, or all there is. */
+static void ttm_shrinker_forced(struct kunit *test)
+{
+	static const bool purgeable[] = { false, true, false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_shrink_result r;
+	struct ttm_shrinker *s;
+
+	shr_setup(test, 1024, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 4096, &r), 0);
+	KUNIT_EXPECT_GE(test, r.freed_bytes, 4096);
+	KUNIT_EXPECT_EQ(test, r.purged_bytes, 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, r.status, 0);
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, SZ_256M, &r), 0);
+	KUNIT_EXPECT_EQ(test, r.freed_bytes, 48 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, r.backed_up_bytes, 48 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, s->last.freed_bytes, r.freed_bytes);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, &r), -EINVAL);
+}
+
+struct shr_parse_case {
+	const char *in;
+	int err;
+	u64 bytes;
+};
+
+static const struct shr_parse_case shr_parse_cases[] = {
+	{ "4096", 0, 4096 },
+	{ "64K", 0, SZ_64K },
+	{ "64k\n", 0, SZ_64K },
+	{ "256M", 0, SZ_256M },
+	{ "2G", 0, SZ_2G },
+	{ "1T", 0, 1ULL << 40 },
+	{ "18446744073709551615", 0, U64_MAX },
+	{ "-1", -EINVAL },
+	{ "abc", -EINVAL },
+	{ "", -EINVAL },
+	{ "\n", -EINVAL },
+	{ "12Q", -EINVAL },
+	{ "99999999999999999999", -EINVAL },
+	{ "18446744073709551616", -EINVAL },
+	{ "16777216T", -EINVAL },
+	{ "0", -EINVAL },
+	{ "4K4", -EINVAL },
+	{ "4KK", -EINVAL },
+	{ " 4", -EINVAL },
+	{ "4 ", -EINVAL },
+	{ "+4", -EINVAL },
+	{ "0x10", -EINVAL },
+};
+
+static void shr_parse_desc(const struct shr_parse_case *t, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", t->in);
+}
+
+KUNIT_ARRAY_PARAM(shr_parse, shr_parse_cases, shr_parse_desc);
+
+static void ttm_shrinker_parse_size_test(struct kunit *test)
+{
+	const struct shr_parse_case *t = test->param_value;
+	u64 bytes = 12345;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_size(t->in, &bytes), t->err);
+	KUNIT_EXPECT_EQ(test, bytes, t->err ? 12345 : t->bytes);
+}
+
+static struct kunit_case ttm_shrinker_test_cases[] = {
+	KUNIT_CASE(ttm_lru_walk_all),
+	KUNIT_CASE(ttm_lru_walk_early_exit),
+	KUNIT_CASE(ttm_lru_walk_skip),
+	KUNIT_CASE(ttm_lru_walk_bulk_move),
+	KUNIT_CASE(ttm_lru_walk_concurrent_changes),
+	KUNIT_CASE(ttm_shrinker_count_scan),
+	KUNIT_CASE(ttm_shrinker_direct_never_waits),
+	KUNIT_CASE(ttm_shrinker_runtime_pm),
+	KUNIT_CASE(ttm_shrinker_enospc_purges),
+	KUNIT_CASE(ttm_shrinker_forced),
+	KUNIT_CASE_PARAM(ttm_shrinker_parse_size_test, shr_parse_gen_params),
+	{}
+};
+
+static struct kunit_suite ttm_shrinker_test_suite = {
+	.name = "ttm_shrinker",
+	.init = shr_test_init,
+	.exit = shr_test_fini,
+	.test_cases = ttm_shrinker_test_cases,
+};
+
+kunit_test_suites(&ttm_shrinker_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the TTM LRU walk and shrinker helper");
+MODULE_LICENSE("GPL and additional rights");
