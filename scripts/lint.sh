@@ -48,6 +48,14 @@ while IFS= read -r -d '' f; do
 		--show-types --no-tree -f "$f"
 done < <(find "$ROOT/kernel" -type f \( -name '*.c' -o -name '*.h' -o -name 'Kconfig*' -o -name 'Makefile' \) -print0 | sort -z)
 
+# kernel-doc: every symbol we export is documented, and kernel-doc -Wall
+# is quiet about our files
+check "kernel-doc: exported symbols documented" "$ROOT/scripts/kdoc-exports.sh"
+mapfile -t ours < <(cd "$ROOT/kernel" && find . -name '*.[ch]' ! -path './patches/*' | sed 's|^\./||' | sort)
+if ((${#ours[@]})); then
+	check "kernel-doc -Wall: kernel/" "$ROOT/scripts/kdoc-check.sh" "${ours[@]}"
+fi
+
 if command -v shellcheck >/dev/null; then
 	while IFS= read -r -d '' f; do
 		check "shellcheck ${f#"$ROOT"/}" shellcheck -x -S warning "$f"

@@ -100,8 +100,25 @@ struct ttm_shrinker_funcs {
 
 /**
  * struct ttm_shrinker_stats - Counters, lock-free to read and update
- *
- * Every field is an atomic64_t; see the stats debugfs node for meanings.
+ * @count_calls: Calls of the count callback.
+ * @scan_calls: Calls of the scan callback (reclaim, not forced shrinks).
+ * @scan_ns_total: Time spent in scans.
+ * @scan_ns_max: The longest scan.
+ * @scanned_bos: BOs looked at by scans and forced shrinks.
+ * @freed_bytes: Bytes freed: purged plus backed up.
+ * @purged_bytes: Bytes freed by purging.
+ * @backup_bytes: Bytes backed up.
+ * @restore_bytes: Bytes restored from the backend.
+ * @skipped_locked: BOs passed over because someone else held them.
+ * @skipped_busy: BOs skipped because the GPU used them and the scan could
+ * not wait, or the driver refused them.
+ * @skipped_pinned: Pinned BOs skipped.
+ * @skipped_rpm: BOs skipped because the device was suspended and the scan
+ * (direct reclaim) must not wake it.
+ * @walk_steps: LRU entries the walks went through.
+ * @enospc: Scans that found the backup backend full.
+ * @backup_errors: Backups that failed for another reason.
+ * @restore_errors: Restores that failed, interruptions excepted.
  */
 struct ttm_shrinker_stats {
 	atomic64_t count_calls;
@@ -170,7 +187,7 @@ struct ttm_shrinker {
 	atomic_long_t pinned_pages;
 	atomic_long_t backed_up_pages;
 	struct ttm_shrinker_stats stats;
-	struct mutex shrink_lock;
+	struct mutex shrink_lock; /* one forced shrink at a time, last */
 	struct ttm_shrink_result last;
 	struct dentry *debugfs;
 	char name[32];

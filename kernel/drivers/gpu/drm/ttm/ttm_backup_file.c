@@ -43,7 +43,7 @@ struct ttm_backup_file {
 	struct ttm_backup base;
 	struct kref ref;
 	struct file *filp;
-	spinlock_t lock;
+	spinlock_t lock; /* protects slots, nr_free */
 	unsigned long *slots;
 	unsigned long nr_slots;
 	unsigned long nr_free;

@@ -28,7 +28,6 @@
 #include <drm/ttm/ttm_shrinker.h>
 #include <drm/ttm/ttm_tt.h>
 
-
 #define CREATE_TRACE_POINTS
 #include "ttm_trace.h"
 

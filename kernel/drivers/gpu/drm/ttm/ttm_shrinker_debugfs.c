@@ -158,34 +158,38 @@ static void ttm_shrinker_show_pages(struct seq_file *m, const char *key,
 	seq_printf(m, "%s: %llu\n", key, n > 0 ? (u64)n << PAGE_SHIFT : 0);
 }
 
+static void ttm_shrinker_show_stat(struct seq_file *m, const char *key,
+				   atomic64_t *v)
+{
+	seq_printf(m, "%s: %lld\n", key, atomic64_read(v));
+}
+
 static int ttm_shrinker_stats_show(struct seq_file *m, void *data)
 {
 	struct ttm_shrinker *s = m->private;
 	struct ttm_shrinker_stats *st = &s->stats;
 
-#define STAT(name) seq_printf(m, #name ": %lld\n", atomic64_read(&st->name))
 	ttm_shrinker_show_pages(m, "shrinkable_bytes", &s->shrinkable_pages);
 	ttm_shrinker_show_pages(m, "purgeable_bytes", &s->purgeable_pages);
 	ttm_shrinker_show_pages(m, "backed_up_bytes", &s->backed_up_pages);
 	ttm_shrinker_show_pages(m, "pinned_bytes", &s->pinned_pages);
-	STAT(count_calls);
-	STAT(scan_calls);
-	STAT(scan_ns_total);
-	STAT(scan_ns_max);
-	STAT(scanned_bos);
-	STAT(freed_bytes);
-	STAT(purged_bytes);
-	STAT(backup_bytes);
-	STAT(restore_bytes);
-	STAT(skipped_locked);
-	STAT(skipped_busy);
-	STAT(skipped_pinned);
-	STAT(skipped_rpm);
-	STAT(walk_steps);
-	STAT(enospc);
-	STAT(backup_errors);
-	STAT(restore_errors);
-#undef STAT
+	ttm_shrinker_show_stat(m, "count_calls", &st->count_calls);
+	ttm_shrinker_show_stat(m, "scan_calls", &st->scan_calls);
+	ttm_shrinker_show_stat(m, "scan_ns_total", &st->scan_ns_total);
+	ttm_shrinker_show_stat(m, "scan_ns_max", &st->scan_ns_max);
+	ttm_shrinker_show_stat(m, "scanned_bos", &st->scanned_bos);
+	ttm_shrinker_show_stat(m, "freed_bytes", &st->freed_bytes);
+	ttm_shrinker_show_stat(m, "purged_bytes", &st->purged_bytes);
+	ttm_shrinker_show_stat(m, "backup_bytes", &st->backup_bytes);
+	ttm_shrinker_show_stat(m, "restore_bytes", &st->restore_bytes);
+	ttm_shrinker_show_stat(m, "skipped_locked", &st->skipped_locked);
+	ttm_shrinker_show_stat(m, "skipped_busy", &st->skipped_busy);
+	ttm_shrinker_show_stat(m, "skipped_pinned", &st->skipped_pinned);
+	ttm_shrinker_show_stat(m, "skipped_rpm", &st->skipped_rpm);
+	ttm_shrinker_show_stat(m, "walk_steps", &st->walk_steps);
+	ttm_shrinker_show_stat(m, "enospc", &st->enospc);
+	ttm_shrinker_show_stat(m, "backup_errors", &st->backup_errors);
+	ttm_shrinker_show_stat(m, "restore_errors", &st->restore_errors);
 
 	return 0;
 }

@@ -199,16 +199,28 @@ static int ttm_backup_test_restore(struct kunit *test, struct ttm_tt *tt)
 }
 
 static const struct ttm_backup_test_case ttm_backup_round_trip_cases[] = {
-#define ORDER_CASES(b, name) \
-	{ name ", order 0", b, 0 }, { name ", order 1", b, 1 }, \
-	{ name ", order 2", b, 2 }, { name ", order 3", b, 3 }, \
-	{ name ", order 4", b, 4 }, { name ", order 5", b, 5 }, \
-	{ name ", order 6", b, 6 }, { name ", order 7", b, 7 }, \
-	{ name ", order 8", b, 8 }, { name ", order 9", b, 9 }, \
-	{ name ", order 10", b, 10 }
-	ORDER_CASES(BACKEND_SHMEM, "shmem"),
-	ORDER_CASES(BACKEND_FILE, "file"),
-#undef ORDER_CASES
+	{ "shmem, order 0", BACKEND_SHMEM, 0 },
+	{ "shmem, order 1", BACKEND_SHMEM, 1 },
+	{ "shmem, order 2", BACKEND_SHMEM, 2 },
+	{ "shmem, order 3", BACKEND_SHMEM, 3 },
+	{ "shmem, order 4", BACKEND_SHMEM, 4 },
+	{ "shmem, order 5", BACKEND_SHMEM, 5 },
+	{ "shmem, order 6", BACKEND_SHMEM, 6 },
+	{ "shmem, order 7", BACKEND_SHMEM, 7 },
+	{ "shmem, order 8", BACKEND_SHMEM, 8 },
+	{ "shmem, order 9", BACKEND_SHMEM, 9 },
+	{ "shmem, order 10", BACKEND_SHMEM, 10 },
+	{ "file, order 0", BACKEND_FILE, 0 },
+	{ "file, order 1", BACKEND_FILE, 1 },
+	{ "file, order 2", BACKEND_FILE, 2 },
+	{ "file, order 3", BACKEND_FILE, 3 },
+	{ "file, order 4", BACKEND_FILE, 4 },
+	{ "file, order 5", BACKEND_FILE, 5 },
+	{ "file, order 6", BACKEND_FILE, 6 },
+	{ "file, order 7", BACKEND_FILE, 7 },
+	{ "file, order 8", BACKEND_FILE, 8 },
+	{ "file, order 9", BACKEND_FILE, 9 },
+	{ "file, order 10", BACKEND_FILE, 10 },
 };
 
 static void ttm_backup_case_desc(const struct ttm_backup_test_case *t,
