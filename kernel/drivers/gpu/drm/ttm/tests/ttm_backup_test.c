@@ -636,6 +636,104 @@ static void ttm_backup_memory_use(struct kunit *test)
 	ttm_backup_test_tt_fini(test, tt);
 }
 
+/* Best of three of the plain copies, into and out of a shmem file. */
+static void ttm_backup_bench_baseline(struct kunit *test, struct ttm_tt *tt,
+				      u64 *in_ns, u64 *out_ns)
+{
+	loff_t size = (loff_t)tt->num_pages << PAGE_SHIFT;
+	struct address_space *mapping;
+	struct file *filp;
+	int round;
+	pgoff_t i;
+
+	filp = shmem_file_setup("ttm backup bench", size, VM_NORESERVE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(filp));
+	mapping = filp->f_mapping;
+	*in_ns = U64_MAX;
+	*out_ns = U64_MAX;
+
+	for (round = 0; round < 3; round++) {
+		u64 start = ktime_get_ns();
+
+		for (i = 0; i < tt->num_pages; i++) {
+			struct folio *folio = shmem_read_folio_gfp(mapping, i, GFP_KERNEL);
+
+			KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+			copy_highpage(folio_file_page(folio, i), tt->pages[i]);
+			folio_mark_dirty(folio);
+			folio_put(folio);
+		}
+		*in_ns = min(*in_ns, ktime_get_ns() - start);
+
+		start = ktime_get_ns();
+		for (i = 0; i < tt->num_pages; i++) {
+			struct folio *folio = shmem_read_folio_gfp(mapping, i, GFP_KERNEL);
+
+			KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+			copy_highpage(tt->pages[i], folio_file_page(folio, i));
+			folio_put(folio);
+		}
+		*out_ns = min(*out_ns, ktime_get_ns() - start);
+		shmem_truncate_range(file_inode(filp), 0, size - 1);
+	}
+	fput(filp);
+}
+
+static u64 ttm_backup_bench_mibps(unsigned long pages, u64 ns)
+{
+	return div64_u64((u64)pages * PAGE_SIZE * NSEC_PER_SEC, max(ns, 1ULL) << 20);
+}
+
+/*
+ * A benchmark, not a pass/fail test: backup and restore throughput of a
+ * 64 MiB tt on both backends, as percentages of a plain page copy into
+ * and out of shmem measured in the same run. Only the content is checked.
+ */
+static void ttm_backup_benchmark(struct kunit *test)
+{
+	const struct ttm_backup_test_case *params = test->param_value;
+	unsigned long num_pages = SZ_64M >> PAGE_SHIFT;
+	u64 in_ns, out_ns, backup_ns = U64_MAX, restore_ns = U64_MAX;
+	struct ttm_tt *tt;
+	int round;
+
+	if (params->backend == BACKEND_FILE)
+		ttm_backup_test_use_file(test, num_pages);
+	tt = ttm_backup_test_tt(test, num_pages);
+	ttm_backup_test_fill(tt, 31337);
+	ttm_backup_bench_baseline(test, tt, &in_ns, &out_ns);
+
+	for (round = 0; round < 3; round++) {
+		struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+		u64 start = ktime_get_ns();
+
+		KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args),
+				(long)num_pages);
+		backup_ns = min(backup_ns, ktime_get_ns() - start);
+		start = ktime_get_ns();
+		KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
+		restore_ns = min(restore_ns, ktime_get_ns() - start);
+	}
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 31337), 0);
+
+	kunit_info(test, "%s backup %llu MiB/s = %llu%% of plain copy into shmem (%llu MiB/s)",
+		   params->description, ttm_backup_bench_mibps(num_pages, backup_ns),
+		   div64_u64(in_ns * 100, max(backup_ns, 1ULL)),
+		   ttm_backup_bench_mibps(num_pages, in_ns));
+	kunit_info(test, "%s restore %llu MiB/s = %llu%% of plain copy out of shmem (%llu MiB/s)",
+		   params->description, ttm_backup_bench_mibps(num_pages, restore_ns),
+		   div64_u64(out_ns * 100, max(restore_ns, 1ULL)),
+		   ttm_backup_bench_mibps(num_pages, out_ns));
+	ttm_backup_test_tt_fini(test, tt);
+}
+
+static const struct ttm_backup_test_case ttm_backup_bench_cases[] = {
+	{ "shmem", BACKEND_SHMEM, 0 },
+	{ "file", BACKEND_FILE, 0 },
+};
+
+KUNIT_ARRAY_PARAM(ttm_backup_bench, ttm_backup_bench_cases, ttm_backup_case_desc);
+
 static struct kunit_case ttm_backup_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_backup_round_trip, ttm_backup_round_trip_gen_params),
 	KUNIT_CASE(ttm_backup_purge),
@@ -646,6 +744,8 @@ static struct kunit_case ttm_backup_test_cases[] = {
 	KUNIT_CASE(ttm_backup_no_leak),
 	KUNIT_CASE_PARAM(ttm_backup_fault, ttm_backup_fault_gen_params),
 	KUNIT_CASE_SLOW(ttm_backup_memory_use),
+	KUNIT_CASE_PARAM_ATTR(ttm_backup_benchmark, ttm_backup_bench_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 
