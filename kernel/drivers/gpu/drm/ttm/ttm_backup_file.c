@@ -8,9 +8,17 @@
  * its order; when free space is too fragmented for that, -E2BIG tells the
  * caller to split.
  *
- * Writes go through the file's page cache. Backing up runs with
- * memalloc_nofs: an allocation inside our own write must not recurse into
- * a shrinker that writes to this file again.
+ * Writes go through the file's page cache, from reclaim, so the locking
+ * is chosen with care:
+ *  - Freeze protection (sb_writers) is only trylocked: other writers on
+ *    the file system hold it while they allocate and enter reclaim, so
+ *    waiting for it here could deadlock against a pending freeze. A failed
+ *    trylock is -EAGAIN and the pages stay where they are.
+ *  - Every backup write runs under memalloc_nofs, so no allocation inside
+ *    it recurses into reclaim that writes to this file again. The file's
+ *    i_rwsem thus never nests outside fs_reclaim; it gets a lockdep class
+ *    of its own so that other files of the same file system type, which
+ *    do allocate under their i_rwsem, are not confused with it.
  */
 
 #include <linux/bitmap.h>
@@ -20,6 +28,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/kref.h>
+#include <linux/lockdep.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -48,6 +57,8 @@ struct ttm_backup_file {
 	unsigned long nr_slots;
 	unsigned long nr_free;
 };
+
+static struct lock_class_key ttm_backup_file_rwsem_key;
 
 static struct ttm_backup_file *to_store(struct ttm_backup *backup)
 {
@@ -121,12 +132,16 @@ static s64 ttm_backup_file_folio(struct ttm_backup *backup, struct page *page,
 	if (start < 0)
 		return start;
 
+	if (!file_start_write_trylock(store->filp)) {
+		ttm_backup_file_release_slots(store, start, nr);
+		return -EAGAIN;
+	}
 	nofs = memalloc_nofs_save();
 	pos = (loff_t)start << PAGE_SHIFT;
 	for (i = 0; i < nr; i++) {
 		void *vaddr = kmap_local_page(page + i);
-		ssize_t written = kernel_write(store->filp, vaddr, PAGE_SIZE,
-					       &pos);
+		ssize_t written = __kernel_write(store->filp, vaddr, PAGE_SIZE,
+						 &pos);
 
 		kunmap_local(vaddr);
 		if (written != PAGE_SIZE) {
@@ -139,6 +154,7 @@ static s64 ttm_backup_file_folio(struct ttm_backup *backup, struct page *page,
 					 (loff_t)start << PAGE_SHIFT,
 					 ((loff_t)(start + nr) << PAGE_SHIFT) - 1);
 	memalloc_nofs_restore(nofs);
+	file_end_write(store->filp);
 
 	if (ret) {
 		ttm_backup_file_release_slots(store, start, nr);
@@ -235,6 +251,9 @@ struct ttm_backup_file *ttm_backup_file_create(struct file *filp, u64 size,
 		kfree(store);
 		return ERR_PTR(-ENOMEM);
 	}
+
+	/* See the comment at the top: this i_rwsem is only taken under nofs. */
+	lockdep_set_class(&file_inode(filp)->i_rwsem, &ttm_backup_file_rwsem_key);
 
 	store->base.ops = &ttm_backup_file_ops;
 	kref_init(&store->ref);

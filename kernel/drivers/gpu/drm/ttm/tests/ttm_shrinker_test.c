@@ -6,8 +6,11 @@
  * that must not wait for a fence that never signals, a full backend, and
  * the shrink node's size parser.
  */
-#include <kunit/test-bug.h>
 #include <linux/dma-resv.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 
@@ -33,7 +36,6 @@ struct shr_test_priv {
 	struct ttm_shrinker *shrinker;
 	struct shr_test_bo *bos[NR_BOS];
 	struct dma_fence *fence;
-	unsigned int prepares;
 };
 
 static DEFINE_SPINLOCK(shr_fence_lock);
@@ -66,14 +68,14 @@ static bool shr_purgeable(struct ttm_buffer_object *bo)
 	return to_tbo(bo)->purgeable;
 }
 
+/* Reclaim calls back from any task (kswapd too): no test context here. */
+static atomic_t shr_prepares;
+
 static int shr_prepare(struct ttm_shrinker *shrinker,
 		       struct ttm_buffer_object *bo,
 		       const struct ttm_shrink_ctx *sctx)
 {
-	struct kunit *test = kunit_get_current_test();
-	struct shr_test_priv *priv = test->priv;
-
-	priv->prepares++;
+	atomic_inc(&shr_prepares);
 	if (to_tbo(bo)->suspended && !sctx->may_wait)
 		return -EAGAIN;
 
@@ -614,6 +616,173 @@ static void ttm_shrinker_forced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, &r), -EINVAL);
 }
 
+#define OVC_BO_PAGES (SZ_16M >> PAGE_SHIFT)
+
+static u64 shr_ovc_word(unsigned int bo, pgoff_t page, unsigned int w)
+{
+	return ((u64)bo << 48) ^ ((u64)page << 12) ^ w ^ 0x5a5a5a5a5a5a5a5aULL;
+}
+
+/* A file on the host, unlinked at once: memory the backend frees is real. */
+static struct file *shr_ovc_host_file(struct kunit *test, struct vfsmount **mntp)
+{
+	static const char name[] = "ttm-kunit-overcommit.bin";
+	struct file_system_type *type = get_fs_type("hostfs");
+	struct dentry *dir, *dentry;
+	struct vfsmount *mnt;
+	struct file *filp;
+
+	if (!type)
+		return ERR_PTR(-ENODEV);
+	mnt = vfs_kern_mount(type, 0, "hostfs", (void *)"/tmp");
+	put_filesystem(type);
+	if (IS_ERR(mnt))
+		return ERR_CAST(mnt);
+
+	filp = file_open_root_mnt(mnt, name, O_RDWR | O_CREAT | O_TRUNC | O_LARGEFILE, 0600);
+	if (IS_ERR(filp)) {
+		kern_unmount(mnt);
+		return filp;
+	}
+
+	dir = mnt->mnt_root;
+	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
+	dentry = lookup_one_len(name, dir, strlen(name));
+	if (!IS_ERR(dentry)) {
+		KUNIT_EXPECT_EQ(test, vfs_unlink(&nop_mnt_idmap, d_inode(dir), dentry, NULL), 0);
+		dput(dentry);
+	}
+	inode_unlock(d_inode(dir));
+	*mntp = mnt;
+
+	return filp;
+}
+
+/* Populate a BO, nudging the shrinker if the allocator gives up. */
+static int shr_ovc_populate(struct kunit *test, struct ttm_shrinker *s,
+			    struct ttm_buffer_object *bo)
+{
+	struct ttm_operation_ctx ctx = { .gfp_retry_mayfail = true };
+	int tries, err;
+
+	for (tries = 0;; tries++) {
+		err = ttm_tt_populate(shr_bdev(test), bo->ttm, &ctx);
+		if (err != -ENOMEM || tries == 16)
+			break;
+		ttm_shrinker_scan(s, 2 * OVC_BO_PAGES, GFP_KERNEL, true);
+	}
+	if (!err)
+		ttm_shrinker_mod_pages(s, bo->ttm->num_pages, 0);
+
+	return err;
+}
+
+/*
+ * In the spirit of the shrinker series' own tests: BOs totalling a quarter
+ * more than the UML instance's memory, each filled with its own pattern,
+ * then every byte of every BO read back. Memory pressure makes reclaim
+ * call the shrinker, which backs the older BOs up to a file on the host;
+ * reading them back restores them while others are backed up in turn.
+ */
+static void ttm_shrinker_overcommit(struct kunit *test)
+{
+	struct shr_test_priv *priv = test->priv;
+	unsigned long total_pages = totalram_pages() * 5 / 4;
+	unsigned int nr = DIV_ROUND_UP(total_pages, OVC_BO_PAGES), i;
+	unsigned long mismatches = 0;
+	struct ttm_buffer_object **bos;
+	struct ttm_backup_file *store;
+	struct vfsmount *mnt = NULL;
+	struct ttm_shrinker *s;
+	struct file *filp;
+
+	filp = shr_ovc_host_file(test, &mnt);
+	if (IS_ERR(filp))
+		kunit_skip(test, "no hostfs /tmp: %ld", PTR_ERR(filp));
+	store = ttm_backup_file_create(filp, (u64)nr * OVC_BO_PAGES << PAGE_SHIFT, false);
+	fput(filp);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
+	ttm_device_set_backup_file(shr_bdev(test), store);
+	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit-ovc");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
+	s = priv->shrinker;
+
+	bos = kunit_kcalloc(test, nr, sizeof(*bos), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bos);
+	kunit_info(test, "%u BOs of 16 MiB, %lu MiB, RAM %lu MiB", nr,
+		   (unsigned long)nr * 16, totalram_pages() >> (20 - PAGE_SHIFT));
+
+	for (i = 0; i < nr; i++) {
+		struct shr_test_bo *tbo = shr_bo(test, 0, OVC_BO_PAGES, false);
+		struct ttm_buffer_object *bo = &tbo->bo;
+		pgoff_t p;
+
+		priv->bos[0] = NULL;	/* this test puts its own BOs */
+		bos[i] = bo;
+		dma_resv_lock(bo->base.resv, NULL);
+		if (!bo->ttm)
+			KUNIT_ASSERT_EQ(test, ttm_tt_create(bo, false), 0);
+		KUNIT_ASSERT_EQ(test, shr_ovc_populate(test, s, bo), 0);
+		for (p = 0; p < bo->ttm->num_pages; p++) {
+			u64 *v = kmap_local_page(bo->ttm->pages[p]);
+			unsigned int w;
+
+			for (w = 0; w < PAGE_SIZE / sizeof(u64); w++)
+				v[w] = shr_ovc_word(i, p, w);
+			kunmap_local(v);
+		}
+		dma_resv_unlock(bo->base.resv);
+	}
+
+	for (i = 0; i < nr; i++) {
+		struct ttm_buffer_object *bo = bos[i];
+		pgoff_t p;
+
+		dma_resv_lock(bo->base.resv, NULL);
+		if (!ttm_tt_is_populated(bo->ttm))
+			KUNIT_ASSERT_EQ(test, shr_ovc_populate(test, s, bo), 0);
+		for (p = 0; p < bo->ttm->num_pages; p++) {
+			u64 *v = kmap_local_page(bo->ttm->pages[p]);
+			unsigned int w;
+
+			for (w = 0; w < PAGE_SIZE / sizeof(u64); w++) {
+				if (v[w] != shr_ovc_word(i, p, w)) {
+					mismatches++;
+					break;
+				}
+			}
+			kunmap_local(v);
+		}
+		dma_resv_unlock(bo->base.resv);
+	}
+
+	kunit_info(test, "backed up %lld MiB, restored %lld MiB, %lld scans, %lu mismatched pages",
+		   atomic64_read(&s->stats.backup_bytes) >> 20,
+		   atomic64_read(&s->stats.restore_bytes) >> 20,
+		   atomic64_read(&s->stats.scan_calls), mismatches);
+	KUNIT_EXPECT_EQ(test, mismatches, 0);
+	/* more than fits: a quarter of RAM at least went out and came back */
+	KUNIT_EXPECT_GT(test, atomic64_read(&s->stats.backup_bytes),
+			(s64)(totalram_pages() / 4) << PAGE_SHIFT);
+	KUNIT_EXPECT_GT(test, atomic64_read(&s->stats.restore_bytes), 0);
+
+	/*
+	 * A scan in kswapd may hold the last reference of a BO and be backing
+	 * it up right now: taking the shrinker down waits for running scans,
+	 * then BOs whose release was deferred are destroyed. After that every
+	 * slot of the file must be free again: no handle leaked.
+	 */
+	for (i = 0; i < nr; i++)
+		ttm_bo_put(bos[i]);
+	ttm_shrinker_destroy(s);
+	priv->shrinker = NULL;
+	flush_workqueue(shr_bdev(test)->wq);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(store),
+			(u64)nr * OVC_BO_PAGES << PAGE_SHIFT);
+	ttm_device_set_backup_file(shr_bdev(test), NULL);
+	kern_unmount(mnt);
+}
+
 struct shr_parse_case {
 	const char *in;
 	int err;
@@ -673,6 +842,7 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),
 	KUNIT_CASE_PARAM(ttm_shrinker_parse_size_test, shr_parse_gen_params),
+	KUNIT_CASE_SLOW(ttm_shrinker_overcommit),
 	{}
 };
 
