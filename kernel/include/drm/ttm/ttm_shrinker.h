@@ -207,6 +207,7 @@ unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 			struct ttm_shrink_result *result);
 int ttm_shrinker_parse_size(const char *buf, u64 *bytes);
+int ttm_shrinker_parse_purgeable(char *buf, u32 *id, bool *dontneed);
 
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages);
 void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err);

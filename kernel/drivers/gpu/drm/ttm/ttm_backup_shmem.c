@@ -57,7 +57,8 @@ static void ttm_backup_shmem_writeback(struct folio *folio, gfp_t gfp)
 	};
 	int ret;
 
-	if (!total_swap_pages)
+	/* No swap to write to, or no I/O allowed in this context. */
+	if (!total_swap_pages || !(gfp & __GFP_IO))
 		return;
 
 	if (gfp & __GFP_FS)

@@ -278,13 +278,45 @@ static int ttm_shrinker_bos_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(ttm_shrinker_bos);
 
+/**
+ * ttm_shrinker_parse_purgeable() - Parse a write to the purgeable node
+ * @buf: "<id> dontneed" or "<id> willneed", optionally with a trailing
+ * newline; the id in decimal. @buf is modified.
+ * @id: The BO id, on success.
+ * @dontneed: true for dontneed, on success.
+ *
+ * Return: 0, or -EINVAL for anything else.
+ */
+int ttm_shrinker_parse_purgeable(char *buf, u32 *id, bool *dontneed)
+{
+	char *p = buf, *id_str, *state;
+	u32 val;
+
+	if (*p && p[strlen(p) - 1] == '\n')
+		p[strlen(p) - 1] = '\0';
+	id_str = strsep(&p, " ");
+	state = p;
+	if (!state || !*id_str || !isdigit(*id_str) || kstrtou32(id_str, 10, &val))
+		return -EINVAL;
+
+	if (!strcmp(state, "dontneed"))
+		*dontneed = true;
+	else if (!strcmp(state, "willneed"))
+		*dontneed = false;
+	else
+		return -EINVAL;
+
+	*id = val;
+	return 0;
+}
+EXPORT_SYMBOL(ttm_shrinker_parse_purgeable);
+
 static ssize_t ttm_shrinker_purgeable_write(struct file *file,
 					    const char __user *ubuf,
 					    size_t len, loff_t *ppos)
 {
 	struct ttm_shrinker *s = file_inode(file)->i_private;
 	char buf[TTM_SHRINKER_WRITE_MAX];
-	char *id_str, *state, *p;
 	bool dontneed;
 	u32 id;
 	int ret;
@@ -296,17 +328,9 @@ static ssize_t ttm_shrinker_purgeable_write(struct file *file,
 	if (ret)
 		return ret;
 
-	p = strim(buf);
-	id_str = strsep(&p, " ");
-	state = p;
-	if (!state || kstrtou32(id_str, 10, &id))
-		return -EINVAL;
-	if (!strcmp(state, "dontneed"))
-		dontneed = true;
-	else if (!strcmp(state, "willneed"))
-		dontneed = false;
-	else
-		return -EINVAL;
+	ret = ttm_shrinker_parse_purgeable(buf, &id, &dontneed);
+	if (ret)
+		return ret;
 
 	ret = s->funcs->set_purgeable(s, id, dontneed);
 

@@ -830,6 +830,55 @@ static void ttm_shrinker_parse_size_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bytes, t->err ? 12345 : t->bytes);
 }
 
+struct shr_purge_case {
+	const char *in;
+	int err;
+	u32 id;
+	bool dontneed;
+};
+
+static const struct shr_purge_case shr_purge_cases[] = {
+	{ "7 dontneed", 0, 7, true },
+	{ "7 willneed\n", 0, 7, false },
+	{ "4294967295 dontneed", 0, U32_MAX, true },
+	{ "4294967296 dontneed", -EINVAL },
+	{ "-1 dontneed", -EINVAL },
+	{ "+1 dontneed", -EINVAL },
+	{ "7", -EINVAL },
+	{ "7 ", -EINVAL },
+	{ "7 maybe", -EINVAL },
+	{ "7 dontneed extra", -EINVAL },
+	{ "7  dontneed", -EINVAL },
+	{ " 7 dontneed", -EINVAL },
+	{ "abc dontneed", -EINVAL },
+	{ "", -EINVAL },
+	{ "dontneed", -EINVAL },
+};
+
+static void shr_purge_desc(const struct shr_purge_case *t, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", t->in);
+}
+
+KUNIT_ARRAY_PARAM(shr_purge, shr_purge_cases, shr_purge_desc);
+
+static void ttm_shrinker_parse_purgeable_test(struct kunit *test)
+{
+	const struct shr_purge_case *t = test->param_value;
+	bool dontneed = !t->dontneed;
+	char buf[32];
+	u32 id = 12345;
+
+	strscpy(buf, t->in, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_purgeable(buf, &id, &dontneed), t->err);
+	if (t->err) {
+		KUNIT_EXPECT_EQ(test, id, 12345);
+	} else {
+		KUNIT_EXPECT_EQ(test, id, t->id);
+		KUNIT_EXPECT_EQ(test, dontneed, t->dontneed);
+	}
+}
+
 static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_lru_walk_all),
 	KUNIT_CASE(ttm_lru_walk_early_exit),
@@ -842,6 +891,7 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),
 	KUNIT_CASE_PARAM(ttm_shrinker_parse_size_test, shr_parse_gen_params),
+	KUNIT_CASE_PARAM(ttm_shrinker_parse_purgeable_test, shr_purge_gen_params),
 	KUNIT_CASE_SLOW(ttm_shrinker_overcommit),
 	{}
 };
