@@ -64,6 +64,16 @@ struct ttm_shrinker_bo_info {
 };
 
 /**
+ * struct ttm_shrinker_bo_visitor - What @for_each_bo calls for each BO
+ * @visit: Called with the BO, not reserved; a non-zero return stops the
+ * walk. The caller embeds the visitor in its own context.
+ */
+struct ttm_shrinker_bo_visitor {
+	int (*visit)(struct ttm_shrinker_bo_visitor *visitor,
+		     struct ttm_buffer_object *bo);
+};
+
+/**
  * struct ttm_shrinker_funcs - Driver callbacks
  * @purgeable: Whether a reserved BO may be purged (userspace said it does
  * not need the contents). NULL: none is.
@@ -74,9 +84,9 @@ struct ttm_shrinker_bo_info {
  * it. NULL: always go ahead.
  * @finish: Called after a successful @prepare, with the number of pages
  * freed or the error; balances @prepare (runtime PM put). May be NULL.
- * @for_each_bo: Call @fn on each of the device's BOs (not reserved), for
- * the bos node; stop at its first non-zero return and return it. NULL: the
- * node lists nothing.
+ * @for_each_bo: Call @visitor on each of the device's BOs (not reserved),
+ * for the bos node; stop at its first non-zero return and return it.
+ * NULL: the node lists nothing.
  * @bo_info: Describe a BO for the bos node.
  * @set_purgeable: Mark BO @id purgeable or not, as the madvise ioctl does.
  * Return: 0, -ENOENT for an unknown id, or another negative error code.
@@ -90,8 +100,7 @@ struct ttm_shrinker_funcs {
 		       struct ttm_buffer_object *bo,
 		       const struct ttm_shrink_ctx *sctx, long freed);
 	int (*for_each_bo)(struct ttm_shrinker *shrinker,
-			   int (*fn)(struct ttm_buffer_object *bo, void *arg),
-			   void *arg);
+			   struct ttm_shrinker_bo_visitor *visitor);
 	void (*bo_info)(struct ttm_buffer_object *bo,
 			struct ttm_shrinker_bo_info *info);
 	int (*set_purgeable)(struct ttm_shrinker *shrinker, u32 id,

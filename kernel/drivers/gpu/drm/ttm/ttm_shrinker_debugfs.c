@@ -233,13 +233,16 @@ static const char *ttm_shrinker_placement(struct ttm_buffer_object *bo)
 }
 
 struct ttm_shrinker_bos_arg {
+	struct ttm_shrinker_bo_visitor visitor;
 	struct ttm_shrinker *s;
 	struct seq_file *m;
 };
 
-static int ttm_shrinker_bos_one(struct ttm_buffer_object *bo, void *data)
+static int ttm_shrinker_bos_one(struct ttm_shrinker_bo_visitor *visitor,
+				struct ttm_buffer_object *bo)
 {
-	struct ttm_shrinker_bos_arg *arg = data;
+	struct ttm_shrinker_bos_arg *arg =
+		container_of(visitor, struct ttm_shrinker_bos_arg, visitor);
 	struct ttm_shrinker_bo_info info = {};
 	bool busy;
 
@@ -268,13 +271,17 @@ static int ttm_shrinker_bos_one(struct ttm_buffer_object *bo, void *data)
 static int ttm_shrinker_bos_show(struct seq_file *m, void *data)
 {
 	struct ttm_shrinker *s = m->private;
-	struct ttm_shrinker_bos_arg arg = { .s = s, .m = m };
+	struct ttm_shrinker_bos_arg arg = {
+		.visitor.visit = ttm_shrinker_bos_one,
+		.s = s,
+		.m = m,
+	};
 
 	seq_puts(m, "# id size placement state madvise pinned busy pid comm\n");
 	if (!s->funcs->for_each_bo || !s->funcs->bo_info)
 		return 0;
 
-	return s->funcs->for_each_bo(s, ttm_shrinker_bos_one, &arg);
+	return s->funcs->for_each_bo(s, &arg.visitor);
 }
 DEFINE_SHOW_ATTRIBUTE(ttm_shrinker_bos);
 

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vttm buffer objects.
+ *
+ * The shrinker's page counts are kept exact by recomputing a BO's share
+ * from its tt whenever that can change (populate, unpopulate, shrink,
+ * madvise, destruction) and applying the difference: no transition needs
+ * to know which one it is.
+ */
+
+#include <linux/dma-resv.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_ttm_helper.h>
+#include <drm/ttm/ttm_backup.h>
+#include <drm/ttm/ttm_pool.h>
+#include <drm/ttm/ttm_range_manager.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/ttm/ttm_tt.h>
+#include <drm/vttm_drm.h>
+
+#include "vttm_bo.h"
+#include "vttm_drv.h"
+
+/* Pages of @tt in system memory now. */
+static long vttm_tt_resident(struct ttm_tt *tt)
+{
+	long n = 0;
+	pgoff_t i;
+
+	if (!tt)
+		return 0;
+	if (ttm_tt_is_populated(tt))
+		return tt->num_pages;
+	if (!ttm_tt_is_backed_up(tt))
+		return 0;
+	for (i = 0; i < tt->num_pages; i++)
+		n += tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]);
+
+	return n;
+}
+
+/*
+ * Bring the shrinker's counts in line with @bo, which has @resident pages
+ * in system memory now. Called reserved. TTM sets and clears the populated
+ * flag after the populate callbacks, so they pass what they know.
+ */
+static void vttm_bo_account(struct vttm_bo *bo, long resident)
+{
+	struct ttm_shrinker *s = ttm_to_vttm(bo->tbo.bdev)->shrinker;
+	long shrinkable = 0, purgeable = 0, pinned = 0;
+
+	if (bo->tbo.pin_count)
+		pinned = resident;
+	else if (bo->madv == VTTM_MADV_DONTNEED)
+		purgeable = resident;
+	else
+		shrinkable = resident;
+
+	ttm_shrinker_mod_pages(s, shrinkable - bo->acct_shrinkable,
+			       purgeable - bo->acct_purgeable);
+	ttm_shrinker_mod_pinned(s, pinned - bo->acct_pinned);
+	bo->acct_shrinkable = shrinkable;
+	bo->acct_purgeable = purgeable;
+	bo->acct_pinned = pinned;
+}
+
+/* A tt that knows its BO, so that populate and unpopulate can account. */
+struct vttm_tt {
+	struct ttm_tt tt;
+	struct vttm_bo *bo;
+};
+
+static struct ttm_tt *vttm_tt_create(struct ttm_buffer_object *tbo,
+				     u32 page_flags)
+{
+	struct vttm_tt *vtt = kzalloc(sizeof(*vtt), GFP_KERNEL);
+
+	if (!vtt)
+		return NULL;
+	if (ttm_tt_init(&vtt->tt, tbo, page_flags, ttm_cached, 0)) {
+		kfree(vtt);
+		return NULL;
+	}
+	vtt->bo = to_vttm_bo(tbo);
+
+	return &vtt->tt;
+}
+
+static int vttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
+			    struct ttm_operation_ctx *ctx)
+{
+	struct vttm_tt *vtt = container_of(tt, struct vttm_tt, tt);
+	int ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
+
+	/* On error a restore keeps the progress it made; an allocation none. */
+	vttm_bo_account(vtt->bo, ret ? vttm_tt_resident(tt) : tt->num_pages);
+	return ret;
+}
+
+static void vttm_tt_unpopulate(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	struct vttm_tt *vtt = container_of(tt, struct vttm_tt, tt);
+
+	ttm_pool_free(&bdev->pool, tt);
+	vttm_bo_account(vtt->bo, 0);
+}
+
+static void vttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_tt_fini(tt);
+	kfree(container_of(tt, struct vttm_tt, tt));
+}
+
+static void vttm_evict_flags(struct ttm_buffer_object *tbo,
+			     struct ttm_placement *placement)
+{
+	static const struct ttm_place sys = { .mem_type = TTM_PL_SYSTEM };
+
+	placement->num_placement = 1;
+	placement->placement = &sys;
+}
+
+static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
+			struct ttm_operation_ctx *ctx,
+			struct ttm_resource *new_mem, struct ttm_place *hop)
+{
+	struct ttm_resource *old = tbo->resource;
+	int ret = 0;
+
+	if (!old || (old->mem_type == TTM_PL_SYSTEM && !tbo->ttm) ||
+	    (old->mem_type == TTM_PL_SYSTEM && new_mem->mem_type == TTM_PL_TT) ||
+	    (old->mem_type == TTM_PL_TT && new_mem->mem_type == TTM_PL_SYSTEM))
+		ttm_bo_move_null(tbo, new_mem);
+	else
+		ret = ttm_bo_move_memcpy(tbo, ctx, new_mem);
+
+	/* Moves populate and free pages: recount. */
+	vttm_bo_account(to_vttm_bo(tbo), vttm_tt_resident(tbo->ttm));
+	return ret;
+}
+
+static void vttm_bo_release_notify(struct ttm_buffer_object *tbo)
+{
+	vttm_bo_account(to_vttm_bo(tbo), 0);
+}
+
+const struct ttm_device_funcs vttm_ttm_funcs = {
+	.ttm_tt_create = vttm_tt_create,
+	.ttm_tt_populate = vttm_tt_populate,
+	.ttm_tt_unpopulate = vttm_tt_unpopulate,
+	.ttm_tt_destroy = vttm_tt_destroy,
+	.eviction_valuable = ttm_bo_eviction_valuable,
+	.evict_flags = vttm_evict_flags,
+	.move = vttm_bo_move,
+	.release_notify = vttm_bo_release_notify,
+};
+
+static void vttm_gem_free(struct drm_gem_object *obj)
+{
+	ttm_bo_put(drm_gem_ttm_of_gem(obj));
+}
+
+static const struct drm_gem_object_funcs vttm_gem_funcs = {
+	.free = vttm_gem_free,
+	.mmap = drm_gem_ttm_mmap,
+	.vmap = drm_gem_ttm_vmap,
+	.vunmap = drm_gem_ttm_vunmap,
+};
+
+/* TTM's destroy callback: the last reference is gone. */
+static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
+{
+	struct vttm_bo *bo = to_vttm_bo(tbo);
+	struct vttm_device *vdev = ttm_to_vttm(tbo->bdev);
+
+	xa_erase(&vdev->bos, bo->id);
+	mutex_lock(&vdev->bo_list_lock);
+	list_del(&bo->link);
+	mutex_unlock(&vdev->bo_list_lock);
+	drm_gem_object_release(&tbo->base);
+	kfree(bo);
+}
+
+int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct vttm_device *vdev = to_vttm(drm);
+	struct drm_vttm_gem_create *args = data;
+	struct ttm_operation_ctx ctx = {
+		.interruptible = true,
+		.gfp_retry_mayfail = true,
+	};
+	struct vttm_bo *bo;
+	u32 id, handle;
+	int ret;
+
+	if (!args->size || args->size > VTTM_GEM_MAX_SIZE ||
+	    !PAGE_ALIGNED(args->size) || args->flags & ~VTTM_GEM_CREATE_FLAGS ||
+	    args->handle || args->id)
+		return -EINVAL;
+	if (args->placement == VTTM_PLACEMENT_VRAM)
+		return -EOPNOTSUPP;	/* fake VRAM: not yet */
+	if (args->placement != VTTM_PLACEMENT_TT)
+		return -EINVAL;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return -ENOMEM;
+
+	ret = xa_alloc(&vdev->bos, &id, bo, xa_limit_31b, GFP_KERNEL);
+	if (ret) {
+		kfree(bo);
+		return ret;
+	}
+	bo->id = id;
+	bo->flags = args->flags;
+	bo->madv = VTTM_MADV_WILLNEED;
+	bo->pid = task_tgid_nr(current);
+	get_task_comm(bo->comm, current);
+	bo->place.mem_type = TTM_PL_TT;
+	bo->placement.num_placement = 1;
+	bo->placement.placement = &bo->place;
+	mutex_lock(&vdev->bo_list_lock);
+	list_add_tail(&bo->link, &vdev->bo_list);
+	mutex_unlock(&vdev->bo_list_lock);
+
+	bo->tbo.base.funcs = &vttm_gem_funcs;
+	drm_gem_private_object_init(drm, &bo->tbo.base, args->size);
+
+	/* On failure ttm_bo_init_reserved() calls vttm_bo_destroy(). */
+	ret = ttm_bo_init_reserved(&vdev->ttm, &bo->tbo, ttm_bo_type_device,
+				   &bo->placement, 0, &ctx, NULL, NULL,
+				   vttm_bo_destroy);
+	if (ret)
+		return ret;
+	dma_resv_unlock(bo->tbo.base.resv);
+
+	ret = drm_gem_handle_create(file, &bo->tbo.base, &handle);
+	/* The handle holds the reference now, or the BO goes. */
+	drm_gem_object_put(&bo->tbo.base);
+	if (ret)
+		return ret;
+
+	args->handle = handle;
+	args->id = id;
+	return 0;
+}
+
+/* Look up a handle and reserve the BO. */
+static struct vttm_bo *vttm_bo_lookup_lock(struct drm_file *file, u32 handle,
+					   int *err)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	struct vttm_bo *bo;
+
+	if (!obj) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	bo = to_vttm_bo(drm_gem_ttm_of_gem(obj));
+	*err = dma_resv_lock_interruptible(bo->tbo.base.resv, NULL);
+	if (*err) {
+		drm_gem_object_put(obj);
+		return NULL;
+	}
+
+	return bo;
+}
+
+static void vttm_bo_unlock_put(struct vttm_bo *bo)
+{
+	dma_resv_unlock(bo->tbo.base.resv);
+	drm_gem_object_put(&bo->tbo.base);
+}
+
+int vttm_bo_mmap_offset_ioctl(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct drm_vttm_gem_mmap_offset *args = data;
+
+	if (args->pad)
+		return -EINVAL;
+
+	return drm_gem_ttm_dumb_map_offset(file, drm, args->handle,
+					   &args->offset);
+}
+
+/* Purgeable state change, reserved; returns whether contents remain. */
+static bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv)
+{
+	struct ttm_tt *tt = bo->tbo.ttm;
+	bool retained = !(tt && ttm_tt_purged(tt));
+
+	bo->madv = madv;
+	/* Willneed acknowledges a purge: report it once, then forget it. */
+	if (madv == VTTM_MADV_WILLNEED && tt)
+		ttm_tt_clear_purged(tt);
+	vttm_bo_account(bo, vttm_tt_resident(tt));
+
+	return retained;
+}
+
+int vttm_bo_madvise_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vttm_gem_madvise *args = data;
+	struct vttm_bo *bo;
+	int err;
+
+	if (args->pad || args->retained ||
+	    (args->madv != VTTM_MADV_WILLNEED && args->madv != VTTM_MADV_DONTNEED))
+		return -EINVAL;
+
+	bo = vttm_bo_lookup_lock(file, args->handle, &err);
+	if (!bo)
+		return err;
+	args->retained = vttm_bo_set_madv(bo, args->madv);
+	vttm_bo_unlock_put(bo);
+
+	return 0;
+}
+
+int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_vttm_gem_wait *args = data;
+	struct drm_gem_object *obj;
+	long timeout;
+	long ret;
+
+	if (args->flags || args->timeout_ns < 0)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	timeout = nsecs_to_jiffies(args->timeout_ns);
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
+				    timeout);
+	drm_gem_object_put(obj);
+	if (ret < 0)
+		return ret;
+
+	return ret ? 0 : -ETIME;
+}
+
+static u32 vttm_bo_state(struct vttm_bo *bo)
+{
+	struct ttm_tt *tt = bo->tbo.ttm;
+	long resident = vttm_tt_resident(tt);
+
+	if (!tt || ttm_tt_is_populated(tt))
+		return VTTM_STATE_RESIDENT;
+	if (ttm_tt_is_backed_up(tt))
+		return resident ? VTTM_STATE_PARTIAL : VTTM_STATE_BACKED_UP;
+	if (ttm_tt_purged(tt))
+		return VTTM_STATE_PURGED;
+
+	return VTTM_STATE_RESIDENT;
+}
+
+int vttm_bo_info_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_vttm_gem_info *args = data;
+	struct vttm_bo *bo;
+	int err;
+
+	if (args->pad || args->placement || args->state || args->madv ||
+	    args->size || args->id)
+		return -EINVAL;
+
+	bo = vttm_bo_lookup_lock(file, args->handle, &err);
+	if (!bo)
+		return err;
+
+	switch (bo->tbo.resource ? bo->tbo.resource->mem_type : TTM_PL_SYSTEM) {
+	case TTM_PL_VRAM:
+		args->placement = VTTM_PLACEMENT_VRAM;
+		break;
+	case TTM_PL_TT:
+		args->placement = VTTM_PLACEMENT_TT;
+		break;
+	default:
+		args->placement = 0;
+		break;
+	}
+	args->state = vttm_bo_state(bo);
+	args->madv = bo->madv;
+	args->size = bo->tbo.base.size;
+	args->id = bo->id;
+	vttm_bo_unlock_put(bo);
+
+	return 0;
+}
+
+/* The TTM shrinker's callbacks. */
+
+static bool vttm_shrink_purgeable(struct ttm_buffer_object *tbo)
+{
+	return to_vttm_bo(tbo)->madv == VTTM_MADV_DONTNEED;
+}
+
+static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
+			       struct ttm_buffer_object *tbo,
+			       const struct ttm_shrink_ctx *sctx, long freed)
+{
+	vttm_bo_account(to_vttm_bo(tbo), vttm_tt_resident(tbo->ttm));
+}
+
+static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
+				   struct ttm_shrinker_bo_visitor *visitor)
+{
+	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
+	struct vttm_bo *bo;
+	int ret = 0;
+
+	mutex_lock(&vdev->bo_list_lock);
+	list_for_each_entry(bo, &vdev->bo_list, link) {
+		ret = visitor->visit(visitor, &bo->tbo);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&vdev->bo_list_lock);
+
+	return ret;
+}
+
+static void vttm_shrink_bo_info(struct ttm_buffer_object *tbo,
+				struct ttm_shrinker_bo_info *info)
+{
+	struct vttm_bo *bo = to_vttm_bo(tbo);
+
+	info->id = bo->id;
+	info->dontneed = bo->madv == VTTM_MADV_DONTNEED;
+	info->pid = bo->pid;
+	strscpy(info->comm, bo->comm, sizeof(info->comm));
+}
+
+static int vttm_shrink_set_purgeable(struct ttm_shrinker *shrinker, u32 id,
+				     bool dontneed)
+{
+	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
+	struct vttm_bo *bo;
+	int ret;
+
+	xa_lock(&vdev->bos);
+	bo = xa_load(&vdev->bos, id);
+	if (bo && !ttm_bo_get_unless_zero(&bo->tbo))
+		bo = NULL;
+	xa_unlock(&vdev->bos);
+	if (!bo)
+		return -ENOENT;
+
+	ret = dma_resv_lock_interruptible(bo->tbo.base.resv, NULL);
+	if (!ret) {
+		vttm_bo_set_madv(bo, dontneed ? VTTM_MADV_DONTNEED :
+					       VTTM_MADV_WILLNEED);
+		dma_resv_unlock(bo->tbo.base.resv);
+	}
+	ttm_bo_put(&bo->tbo);
+
+	return ret;
+}
+
+const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
+	.purgeable = vttm_shrink_purgeable,
+	.finish = vttm_shrink_finish,
+	.for_each_bo = vttm_shrink_visit_bos,
+	.bo_info = vttm_shrink_bo_info,
+	.set_purgeable = vttm_shrink_set_purgeable,
+};

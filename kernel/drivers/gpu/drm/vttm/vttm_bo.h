@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vttm buffer objects: TTM BOs with GEM handles, purgeable state and the
+ * page accounting the TTM shrinker needs.
+ */
+#ifndef _VTTM_BO_H_
+#define _VTTM_BO_H_
+
+#include <linux/sched.h>
+#include <linux/types.h>
+
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_placement.h>
+
+struct drm_device;
+struct drm_file;
+struct vttm_device;
+
+/**
+ * struct vttm_bo - A vttm buffer object
+ * @tbo: The TTM BO; its GEM object is @tbo.base.
+ * @place: The placement it was created for.
+ * @placement: @place as a TTM placement.
+ * @link: In the device's BO list.
+ * @id: Device-wide id (shrinker debugfs nodes, GEM info).
+ * @flags: VTTM_GEM_CREATE_ flags.
+ * @madv: VTTM_MADV_ state. Protected by the reservation.
+ * @acct_shrinkable: Pages accounted to the shrinker as shrinkable.
+ * @acct_purgeable: Pages accounted to the shrinker as purgeable.
+ * @acct_pinned: Pages accounted to the shrinker as pinned.
+ * @pid: The creating process.
+ * @comm: Its command name.
+ */
+struct vttm_bo {
+	struct ttm_buffer_object tbo;
+	struct ttm_place place;
+	struct ttm_placement placement;
+	struct list_head link;
+	u32 id;
+	u32 flags;
+	u32 madv;
+	long acct_shrinkable;
+	long acct_purgeable;
+	long acct_pinned;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+static inline struct vttm_bo *to_vttm_bo(struct ttm_buffer_object *tbo)
+{
+	return container_of(tbo, struct vttm_bo, tbo);
+}
+
+extern const struct ttm_device_funcs vttm_ttm_funcs;
+extern const struct ttm_shrinker_funcs vttm_shrinker_funcs;
+
+int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int vttm_bo_mmap_offset_ioctl(struct drm_device *drm, void *data,
+			      struct drm_file *file);
+int vttm_bo_madvise_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+int vttm_bo_info_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+
+#endif

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vttm: a virtual TTM GPU, so that GPU memory reclaim runs, and is tested,
+ * on machines without a GPU. One device is created at module load; its
+ * buffer objects live in TT (system memory the "GPU" can use), are
+ * mmapped by userspace, can be marked purgeable, and are reclaimed by the
+ * TTM shrinker.
+ */
+
+#include <linux/module.h>
+#include <linux/platform_device.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/ttm/ttm_range_manager.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/vttm_drm.h>
+
+#include "vttm_bo.h"
+#include "vttm_drv.h"
+
+static unsigned int vram_size_mb = 256;
+module_param(vram_size_mb, uint, 0444);
+MODULE_PARM_DESC(vram_size_mb, "Size of the fake VRAM in MiB (default 256)");
+
+static unsigned int engine_delay_ms = 1;
+module_param(engine_delay_ms, uint, 0644);
+MODULE_PARM_DESC(engine_delay_ms, "Time the engine takes for a job, in ms (default 1)");
+
+static unsigned int autosuspend_ms = 100;
+module_param(autosuspend_ms, uint, 0444);
+MODULE_PARM_DESC(autosuspend_ms, "Runtime PM autosuspend delay in ms (default 100)");
+
+static struct vttm_device *vttm_the_device;
+
+static const struct drm_ioctl_desc vttm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_CREATE, vttm_bo_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_MMAP_OFFSET, vttm_bo_mmap_offset_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_MADVISE, vttm_bo_madvise_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_WAIT, vttm_bo_wait_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_bo_info_ioctl, DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_GEM_FOPS(vttm_fops);
+
+static void vttm_debugfs_init(struct drm_minor *minor)
+{
+	struct vttm_device *vdev = to_vttm(minor->dev);
+
+	ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
+}
+
+static const struct drm_driver vttm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.ioctls = vttm_ioctls,
+	.num_ioctls = ARRAY_SIZE(vttm_ioctls),
+	.fops = &vttm_fops,
+	.debugfs_init = vttm_debugfs_init,
+	.name = "vttm",
+	.desc = "Virtual TTM GPU",
+	.major = 1,
+	.minor = 0,
+};
+
+/* TT: as much as the machine has, twice over; the shrinker keeps it real. */
+static int vttm_ttm_init(struct vttm_device *vdev)
+{
+	struct drm_device *drm = &vdev->drm;
+	int ret;
+
+	ret = ttm_device_init(&vdev->ttm, &vttm_ttm_funcs, drm->dev,
+			      drm->anon_inode->i_mapping,
+			      drm->vma_offset_manager, false, false);
+	if (ret)
+		return ret;
+
+	ret = ttm_range_man_init(&vdev->ttm, TTM_PL_TT, false,
+				 totalram_pages() * 2);
+	if (ret)
+		goto err_device;
+
+	vdev->shrinker = ttm_shrinker_create(&vdev->ttm, &vttm_shrinker_funcs,
+					     "vttm");
+	if (IS_ERR(vdev->shrinker)) {
+		ret = PTR_ERR(vdev->shrinker);
+		vdev->shrinker = NULL;
+		goto err_tt;
+	}
+
+	return 0;
+
+err_tt:
+	ttm_range_man_fini(&vdev->ttm, TTM_PL_TT);
+err_device:
+	ttm_device_fini(&vdev->ttm);
+	return ret;
+}
+
+static void vttm_ttm_fini(struct vttm_device *vdev)
+{
+	ttm_shrinker_destroy(vdev->shrinker);
+	ttm_range_man_fini(&vdev->ttm, TTM_PL_TT);
+	ttm_device_fini(&vdev->ttm);
+}
+
+static int __init vttm_init(void)
+{
+	struct platform_device *pdev;
+	struct vttm_device *vdev;
+	int ret;
+
+	pdev = platform_device_register_simple("vttm", -1, NULL, 0);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_pdev;
+	}
+
+	vdev = devm_drm_dev_alloc(&pdev->dev, &vttm_driver, struct vttm_device,
+				  drm);
+	if (IS_ERR(vdev)) {
+		ret = PTR_ERR(vdev);
+		goto err_devres;
+	}
+	vdev->pdev = pdev;
+	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC);
+	mutex_init(&vdev->bo_list_lock);
+	INIT_LIST_HEAD(&vdev->bo_list);
+
+	ret = vttm_ttm_init(vdev);
+	if (ret)
+		goto err_devres;
+
+	ret = drm_dev_register(&vdev->drm, 0);
+	if (ret)
+		goto err_ttm;
+
+	vttm_the_device = vdev;
+	return 0;
+
+err_ttm:
+	vttm_ttm_fini(vdev);
+err_devres:
+	devres_release_group(&pdev->dev, NULL);
+err_pdev:
+	platform_device_unregister(pdev);
+	return ret;
+}
+
+static void __exit vttm_exit(void)
+{
+	struct vttm_device *vdev = vttm_the_device;
+	struct platform_device *pdev = vdev->pdev;
+
+	drm_dev_unregister(&vdev->drm);
+	vttm_ttm_fini(vdev);
+	xa_destroy(&vdev->bos);
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+}
+
+module_init(vttm_init);
+module_exit(vttm_exit);
+
+MODULE_DESCRIPTION("Virtual TTM GPU for testing GPU memory reclaim");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vttm: a virtual TTM GPU.
+ */
+#ifndef _VTTM_DRV_H_
+#define _VTTM_DRV_H_
+
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_device.h>
+#include <drm/ttm/ttm_device.h>
+
+struct platform_device;
+struct ttm_shrinker;
+
+/**
+ * struct vttm_device - The virtual GPU
+ * @drm: The DRM device.
+ * @ttm: The TTM device.
+ * @pdev: The platform device it hangs off.
+ * @shrinker: The TTM shrinker.
+ * @bos: All BOs by id, for the shrinker's debugfs nodes.
+ * @bo_list_lock: Protects @bo_list.
+ * @bo_list: All BOs, in creation order.
+ */
+struct vttm_device {
+	struct drm_device drm;
+	struct ttm_device ttm;
+	struct platform_device *pdev;
+	struct ttm_shrinker *shrinker;
+	struct xarray bos;
+	struct mutex bo_list_lock; /* protects bo_list */
+	struct list_head bo_list;
+};
+
+static inline struct vttm_device *to_vttm(struct drm_device *drm)
+{
+	return container_of(drm, struct vttm_device, drm);
+}
+
+static inline struct vttm_device *ttm_to_vttm(struct ttm_device *bdev)
+{
+	return container_of(bdev, struct vttm_device, ttm);
+}
+
+#endif
