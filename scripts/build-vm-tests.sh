@@ -7,12 +7,15 @@ set -euo pipefail
 
 OUT="$BUILD/tests/vm"
 SELFTESTS="$KTREE/tools/testing/selftests"
-CFLAGS=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -I"$SELFTESTS" -I"$ROOT/tests/vm")
+UAPI="${VM_KERNEL_BUILD:-$BUILD/vm-kernel}/usr/include"
+CFLAGS=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE -I"$SELFTESTS" -I"$ROOT/tests/vm"
+	-isystem "$UAPI")
 mkdir -p "$OUT"
 for src in "$ROOT"/tests/vm/*.c; do
 	[[ -e "$src" ]] || continue
 	bin="$OUT/$(basename "$src" .c)"
-	if [[ ! -x "$bin" || "$src" -nt "$bin" || "$SELFTESTS/kselftest_harness.h" -nt "$bin" ]]; then
+	if [[ ! -x "$bin" || "$src" -nt "$bin" || "$SELFTESTS/kselftest_harness.h" -nt "$bin" ||
+		"$ROOT/tests/vm/vm_test.h" -nt "$bin" || "$UAPI/drm/vttm_drm.h" -nt "$bin" ]]; then
 		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
 	fi
 done

@@ -36,6 +36,8 @@ if ((missing)); then
 fi
 
 "${MAKE[@]}" bzImage modules
+# sanitized uAPI headers of this kernel, for the VM tests (vttm_drm.h)
+"${MAKE[@]}" headers >/dev/null
 if grep -q '^CONFIG_MODULES=y' "$OUT/.config"; then
 	rm -rf "$OUT/modroot"
 	"${MAKE[@]}" INSTALL_MOD_PATH="$OUT/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null

@@ -414,7 +414,7 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 }
 
 static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
-				   struct ttm_shrinker_bo_visitor *visitor)
+				 struct ttm_shrinker_bo_visitor *visitor)
 {
 	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
 	struct vttm_bo *bo;

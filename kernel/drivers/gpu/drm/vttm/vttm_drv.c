@@ -76,7 +76,7 @@ static int vttm_ttm_init(struct vttm_device *vdev)
 	if (ret)
 		return ret;
 
-	ret = ttm_range_man_init(&vdev->ttm, TTM_PL_TT, false,
+	ret = ttm_range_man_init(&vdev->ttm, TTM_PL_TT, true,
 				 totalram_pages() * 2);
 	if (ret)
 		goto err_device;

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the VM tests that drive vttm: find the device, call its
+ * ioctls, and read and write its shrinker debugfs nodes.
+ */
+#ifndef VM_TEST_H
+#define VM_TEST_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/vttm_drm.h>
+
+struct vttm {
+	int fd;
+	int minor;
+	char debugfs[128];
+};
+
+/* Open the card whose driver is vttm. Return: 0 or -ENODEV. */
+static inline int vttm_open(struct vttm *v)
+{
+	char name[32], path[64];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version ver = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		v->fd = open(path, O_RDWR | O_CLOEXEC);
+		if (v->fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(v->fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vttm")) {
+			v->minor = i;
+			snprintf(v->debugfs, sizeof(v->debugfs),
+				 "/sys/kernel/debug/dri/%d/shrinker", i);
+			return 0;
+		}
+		close(v->fd);
+	}
+	return -ENODEV;
+}
+
+/* ioctl returning -errno or 0. */
+static inline int vttm_ioctl(struct vttm *v, unsigned long req, void *arg)
+{
+	return ioctl(v->fd, req, arg) ? -errno : 0;
+}
+
+static inline int vttm_create(struct vttm *v, uint64_t size, uint32_t placement,
+			      uint32_t flags, uint32_t *handle, uint32_t *id)
+{
+	struct drm_vttm_gem_create c = { .size = size, .placement = placement, .flags = flags };
+	int ret = vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_CREATE, &c);
+
+	if (!ret) {
+		*handle = c.handle;
+		if (id)
+			*id = c.id;
+	}
+	return ret;
+}
+
+static inline void *vttm_map(struct vttm *v, uint32_t handle, size_t size)
+{
+	struct drm_vttm_gem_mmap_offset o = { .handle = handle };
+	void *p;
+
+	if (vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_MMAP_OFFSET, &o))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, o.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int vttm_info(struct vttm *v, uint32_t handle, struct drm_vttm_gem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	return vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_INFO, info);
+}
+
+static inline int vttm_madvise(struct vttm *v, uint32_t handle, uint32_t madv,
+			       uint32_t *retained)
+{
+	struct drm_vttm_gem_madvise m = { .handle = handle, .madv = madv };
+	int ret = vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_MADVISE, &m);
+
+	if (!ret && retained)
+		*retained = m.retained;
+	return ret;
+}
+
+static inline int vttm_close_bo(struct vttm *v, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return vttm_ioctl(v, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+/* Write @s to a shrinker node in one write(). Return: 0 or -errno. */
+static inline int vttm_node_write(struct vttm *v, const char *node, const char *s, size_t len)
+{
+	char path[192];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", v->debugfs, node);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+/* The value of "key: value" in a node, or -1. */
+static inline int64_t vttm_node_value(struct vttm *v, const char *node, const char *key)
+{
+	char path[192], line[256];
+	size_t klen = strlen(key);
+	int64_t val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", v->debugfs, node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			val = strtoll(line + klen + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+/* The whole text of a node into @buf. Return: bytes or -errno. */
+static inline ssize_t vttm_node_read(struct vttm *v, const char *node, char *buf, size_t size)
+{
+	char path[192];
+	ssize_t n, total = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", v->debugfs, node);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + total, size - 1 - total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
+static inline uint64_t vm_pattern(uint64_t seed, uint64_t word)
+{
+	uint64_t z = seed * 0x9e3779b97f4a7c15ULL + word;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline void vm_fill(uint64_t *p, size_t size, uint64_t seed)
+{
+	for (size_t i = 0; i < size / 8; i++)
+		p[i] = vm_pattern(seed, i);
+}
+
+static inline size_t vm_mismatches(const uint64_t *p, size_t size, uint64_t seed)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < size / 8; i++)
+		bad += p[i] != vm_pattern(seed, i);
+	return bad;
+}
+
+#endif
