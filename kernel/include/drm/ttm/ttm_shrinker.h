@@ -114,9 +114,11 @@ struct ttm_shrinker_funcs {
  * @scan_ns_total: Time spent in scans.
  * @scan_ns_max: The longest scan.
  * @scanned_bos: BOs looked at by scans and forced shrinks.
- * @freed_bytes: Bytes freed: purged plus backed up.
+ * @freed_bytes: Bytes the shrinker freed: purged plus backed up by scans
+ * and forced shrinks.
  * @purged_bytes: Bytes freed by purging.
- * @backup_bytes: Bytes backed up.
+ * @backup_bytes: Bytes backed up by any path: scans, forced shrinks and
+ * TTM's own page limit.
  * @restore_bytes: Bytes restored from the backend.
  * @skipped_locked: BOs passed over because someone else held them.
  * @skipped_busy: BOs skipped because the GPU used them and the scan could

@@ -171,7 +171,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 			atomic64_add(bytes, &st->purged_bytes);
 			run->res->purged_bytes += bytes;
 		} else {
-			atomic64_add(bytes, &st->backup_bytes);
+			/* backup_bytes is counted by ttm_shrinker_note_backup() */
 			run->res->backed_up_bytes += bytes;
 			/* A partial backup that filled the backend. */
 			if (!ttm_shrinker_backup_space(s))
@@ -385,8 +385,14 @@ EXPORT_SYMBOL(ttm_shrinker_shrink);
  */
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages)
 {
-	if (bdev->shrinker)
-		atomic_long_add(pages, &bdev->shrinker->backed_up_pages);
+	struct ttm_shrinker *s = bdev->shrinker;
+
+	if (!s)
+		return;
+	atomic_long_add(pages, &s->backed_up_pages);
+	/* Backups by any path: the shrinker, forced, TTM's own page limit. */
+	if (pages > 0)
+		atomic64_add((u64)pages << PAGE_SHIFT, &s->stats.backup_bytes);
 }
 
 /**
