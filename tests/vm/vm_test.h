@@ -161,6 +161,38 @@ static inline ssize_t vttm_node_read(struct vttm *v, const char *node, char *buf
 	return total;
 }
 
+/* A memory key of this DRM fd's fdinfo in bytes ("123 KiB"), or -1. */
+static inline int64_t vttm_fdinfo(struct vttm *v, const char *key)
+{
+	char path[64], line[256], unit[8];
+	size_t klen = strlen(key);
+	long long val;
+	int64_t ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", v->fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		int n;
+
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		unit[0] = '\0';
+		n = sscanf(line + klen + 1, "%lld %7s", &val, unit);
+		if (n < 1)
+			break;
+		ret = val;
+		if (!strcmp(unit, "KiB"))
+			ret <<= 10;
+		else if (!strcmp(unit, "MiB"))
+			ret <<= 20;
+	}
+	fclose(f);
+	return ret;
+}
+
 static inline uint64_t vm_pattern(uint64_t seed, uint64_t word)
 {
 	uint64_t z = seed * 0x9e3779b97f4a7c15ULL + word;

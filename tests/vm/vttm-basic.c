@@ -241,4 +241,35 @@ TEST_F(vttm, purgeable_and_bos_nodes)
 	vttm_close_bo(&self->v, h);
 }
 
+TEST_F(vttm, fdinfo_keys)
+{
+	const size_t size = 4 * MiB;
+	uint64_t *p;
+	uint32_t h;
+
+	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, 0, &h, NULL));
+	p = vttm_map(&self->v, h, size);
+	ASSERT_NE(NULL, p);
+	vm_fill(p, size, 5);
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-total-memory"));
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-resident-memory"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "drm-purgeable-memory"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "vttm-backed-up-memory"));
+
+	ASSERT_EQ(0, vttm_madvise(&self->v, h, VTTM_MADV_DONTNEED, NULL));
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-purgeable-memory"));
+	ASSERT_EQ(0, vttm_madvise(&self->v, h, VTTM_MADV_WILLNEED, NULL));
+
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "256M", 4));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "drm-resident-memory"));
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "vttm-backed-up-memory"));
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-total-memory"));
+
+	EXPECT_EQ(0, vm_mismatches(p, size, 5));
+	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-resident-memory"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "vttm-backed-up-memory"));
+	munmap(p, size);
+	vttm_close_bo(&self->v, h);
+}
+
 TEST_HARNESS_MAIN

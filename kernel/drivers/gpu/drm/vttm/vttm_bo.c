@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 
 #include <drm/drm_file.h>
+#include <drm/drm_print.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_ttm_helper.h>
 #include <drm/ttm/ttm_backup.h>
@@ -52,6 +53,7 @@ static void vttm_bo_account(struct vttm_bo *bo, long resident)
 {
 	struct ttm_shrinker *s = ttm_to_vttm(bo->tbo.bdev)->shrinker;
 	long shrinkable = 0, purgeable = 0, pinned = 0;
+	struct ttm_tt *tt = bo->tbo.ttm;
 
 	if (bo->tbo.pin_count)
 		pinned = resident;
@@ -63,9 +65,12 @@ static void vttm_bo_account(struct vttm_bo *bo, long resident)
 	ttm_shrinker_mod_pages(s, shrinkable - bo->acct_shrinkable,
 			       purgeable - bo->acct_purgeable);
 	ttm_shrinker_mod_pinned(s, pinned - bo->acct_pinned);
-	bo->acct_shrinkable = shrinkable;
-	bo->acct_purgeable = purgeable;
-	bo->acct_pinned = pinned;
+	/* fdinfo reads these without the reservation */
+	WRITE_ONCE(bo->acct_shrinkable, shrinkable);
+	WRITE_ONCE(bo->acct_purgeable, purgeable);
+	WRITE_ONCE(bo->acct_pinned, pinned);
+	WRITE_ONCE(bo->acct_backed_up,
+		   tt && ttm_tt_is_backed_up(tt) ? tt->num_pages - resident : 0);
 }
 
 /* A tt that knows its BO, so that populate and unpopulate can account. */
@@ -295,7 +300,7 @@ static bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv)
 	struct ttm_tt *tt = bo->tbo.ttm;
 	bool retained = !(tt && ttm_tt_purged(tt));
 
-	bo->madv = madv;
+	WRITE_ONCE(bo->madv, madv);
 	/* Willneed acknowledges a purge: report it once, then forget it. */
 	if (madv == VTTM_MADV_WILLNEED && tt)
 		ttm_tt_clear_purged(tt);
@@ -475,3 +480,43 @@ const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
 	.bo_info = vttm_shrink_bo_info,
 	.set_purgeable = vttm_shrink_set_purgeable,
 };
+
+/**
+ * vttm_show_fdinfo() - Per-client memory use
+ * @p: The printer.
+ * @file: The client.
+ *
+ * The standard drm-total-, drm-shared-, drm-resident- and drm-purgeable-
+ * keys, plus vttm-backed-up-memory: what sits in the backup backend. Read
+ * from the per-BO accounting without taking any reservation, so that
+ * monitoring never waits for the GPU or for reclaim.
+ */
+void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct drm_memory_stats stats = {};
+	struct drm_gem_object *obj;
+	u64 backed_up = 0;
+	int id;
+
+	spin_lock(&file->table_lock);
+	idr_for_each_entry(&file->object_idr, obj, id) {
+		struct vttm_bo *bo = to_vttm_bo(drm_gem_ttm_of_gem(obj));
+		u64 resident = (u64)(READ_ONCE(bo->acct_shrinkable) +
+				     READ_ONCE(bo->acct_purgeable) +
+				     READ_ONCE(bo->acct_pinned)) << PAGE_SHIFT;
+
+		if (obj->handle_count > 1)
+			stats.shared += obj->size;
+		else
+			stats.private += obj->size;
+		stats.resident += resident;
+		if (READ_ONCE(bo->madv) == VTTM_MADV_DONTNEED)
+			stats.purgeable += resident;
+		backed_up += (u64)READ_ONCE(bo->acct_backed_up) << PAGE_SHIFT;
+	}
+	spin_unlock(&file->table_lock);
+
+	drm_print_memory_stats(p, &stats, DRM_GEM_OBJECT_RESIDENT |
+			       DRM_GEM_OBJECT_PURGEABLE, "memory");
+	drm_printf(p, "vttm-backed-up-memory:\t%llu KiB\n", backed_up >> 10);
+}

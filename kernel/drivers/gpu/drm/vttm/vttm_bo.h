@@ -14,6 +14,7 @@
 
 struct drm_device;
 struct drm_file;
+struct drm_printer;
 struct vttm_device;
 
 /**
@@ -28,6 +29,7 @@ struct vttm_device;
  * @acct_shrinkable: Pages accounted to the shrinker as shrinkable.
  * @acct_purgeable: Pages accounted to the shrinker as purgeable.
  * @acct_pinned: Pages accounted to the shrinker as pinned.
+ * @acct_backed_up: Pages in the backup backend (fdinfo).
  * @pid: The creating process.
  * @comm: Its command name.
  */
@@ -42,6 +44,7 @@ struct vttm_bo {
 	long acct_shrinkable;
 	long acct_purgeable;
 	long acct_pinned;
+	long acct_backed_up;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };
@@ -64,5 +67,6 @@ int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 int vttm_bo_info_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
+void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 #endif

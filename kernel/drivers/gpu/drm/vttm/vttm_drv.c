@@ -43,7 +43,11 @@ static const struct drm_ioctl_desc vttm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_bo_info_ioctl, DRM_RENDER_ALLOW),
 };
 
-DEFINE_DRM_GEM_FOPS(vttm_fops);
+static const struct file_operations vttm_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 static void vttm_debugfs_init(struct drm_minor *minor)
 {
@@ -58,6 +62,7 @@ static const struct drm_driver vttm_driver = {
 	.num_ioctls = ARRAY_SIZE(vttm_ioctls),
 	.fops = &vttm_fops,
 	.debugfs_init = vttm_debugfs_init,
+	.show_fdinfo = vttm_show_fdinfo,
 	.name = "vttm",
 	.desc = "Virtual TTM GPU",
 	.major = 1,
