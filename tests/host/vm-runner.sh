@@ -59,7 +59,8 @@ fi
 copy=$(mktemp -d /tmp/vm-runner-path.XXXXXX)
 cp -a "$ROOT/scripts" "$ROOT/tests" "$copy/"
 out=$(env ROOT="$copy" BUILD="$copy/build" KTREE="$BUILD/linux" \
-	VM_KERNEL="$BUILD/vm-kernel/arch/x86/boot/bzImage" VM_NAME=under-tmp \
+	VM_KERNEL="$BUILD/vm-kernel/arch/x86/boot/bzImage" VM_KERNEL_BUILD="$BUILD/vm-kernel" \
+	VM_NAME=under-tmp \
 	VM_TESTS=swap VM_MEM=512M VM_SWAP=600M bash "$copy/scripts/vm.sh" test 2>&1)
 rc=$?
 if ((rc == 0)) && grep -q '^ok 1 swap' "$copy/build/vm/under-tmp/result.tap"; then
