@@ -25,8 +25,8 @@ static unsigned int vram_size_mb = 256;
 module_param(vram_size_mb, uint, 0444);
 MODULE_PARM_DESC(vram_size_mb, "Size of the fake VRAM in MiB (default 256)");
 
-static unsigned int engine_delay_ms = 1;
-module_param(engine_delay_ms, uint, 0644);
+unsigned int vttm_engine_delay_ms = 1;
+module_param_named(engine_delay_ms, vttm_engine_delay_ms, uint, 0644);
 MODULE_PARM_DESC(engine_delay_ms, "Time the engine takes for a job, in ms (default 1)");
 
 static unsigned int autosuspend_ms = 100;
@@ -40,6 +40,7 @@ static const struct drm_ioctl_desc vttm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_MMAP_OFFSET, vttm_bo_mmap_offset_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_MADVISE, vttm_bo_madvise_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_WAIT, vttm_bo_wait_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VTTM_EXEC, vttm_exec_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_INFO, vttm_bo_info_ioctl, DRM_RENDER_ALLOW),
 };
 
@@ -136,9 +137,13 @@ static int __init vttm_init(void)
 	mutex_init(&vdev->bo_list_lock);
 	INIT_LIST_HEAD(&vdev->bo_list);
 
-	ret = vttm_ttm_init(vdev);
+	ret = vttm_engine_init(&vdev->engine);
 	if (ret)
 		goto err_devres;
+
+	ret = vttm_ttm_init(vdev);
+	if (ret)
+		goto err_engine;
 
 	ret = drm_dev_register(&vdev->drm, 0);
 	if (ret)
@@ -149,6 +154,8 @@ static int __init vttm_init(void)
 
 err_ttm:
 	vttm_ttm_fini(vdev);
+err_engine:
+	vttm_engine_fini(&vdev->engine);
 err_devres:
 	devres_release_group(&pdev->dev, NULL);
 err_pdev:
@@ -162,6 +169,8 @@ static void __exit vttm_exit(void)
 	struct platform_device *pdev = vdev->pdev;
 
 	drm_dev_unregister(&vdev->drm);
+	/* jobs hold BOs: let them finish first */
+	vttm_engine_fini(&vdev->engine);
 	vttm_ttm_fini(vdev);
 	xa_destroy(&vdev->bos);
 	devres_release_group(&pdev->dev, NULL);

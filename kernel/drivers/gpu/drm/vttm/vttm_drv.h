@@ -11,6 +11,8 @@
 #include <drm/drm_device.h>
 #include <drm/ttm/ttm_device.h>
 
+#include "vttm_engine.h"
+
 struct platform_device;
 struct ttm_shrinker;
 
@@ -19,6 +21,7 @@ struct ttm_shrinker;
  * @drm: The DRM device.
  * @ttm: The TTM device.
  * @pdev: The platform device it hangs off.
+ * @engine: The copy/fill engine.
  * @shrinker: The TTM shrinker.
  * @bos: All BOs by id, for the shrinker's debugfs nodes.
  * @bo_list_lock: Protects @bo_list.
@@ -28,6 +31,7 @@ struct vttm_device {
 	struct drm_device drm;
 	struct ttm_device ttm;
 	struct platform_device *pdev;
+	struct vttm_engine engine;
 	struct ttm_shrinker *shrinker;
 	struct xarray bos;
 	struct mutex bo_list_lock; /* protects bo_list */
