@@ -124,6 +124,23 @@ static inline int vttm_node_write(struct vttm *v, const char *node, const char *
 	return n;
 }
 
+/* Run one scan as direct reclaim does (vttm's own debugfs node). */
+static inline int vttm_direct_reclaim(struct vttm *v, unsigned long pages)
+{
+	char path[160], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/vttm/direct_reclaim", v->minor);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%lu", pages);
+	if (write(fd, buf, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* The value of "key: value" in a node, or -1. */
 static inline int64_t vttm_node_value(struct vttm *v, const char *node, const char *key)
 {

@@ -9,6 +9,7 @@
  */
 
 #include <linux/dma-resv.h>
+#include <linux/pm_runtime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -411,11 +412,61 @@ static bool vttm_shrink_purgeable(struct ttm_buffer_object *tbo)
 	return to_vttm_bo(tbo)->madv == VTTM_MADV_DONTNEED;
 }
 
+/*
+ * Shrinking a compressed BO needs the engine, so the device must be awake.
+ * Direct reclaim must not wake it (resuming can take long and take locks
+ * that reclaim may be under): only use it if it is active already,
+ * otherwise skip the BO and let the reclaim worker do it shortly.
+ */
+static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
+			       struct ttm_buffer_object *tbo,
+			       const struct ttm_shrink_ctx *sctx)
+{
+	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
+	struct device *dev = vdev->drm.dev;
+
+	if (!(to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_COMPRESSED))
+		return 0;
+
+	if (sctx->may_wait)
+		return pm_runtime_resume_and_get(dev) < 0 ? -EBUSY : 0;
+	if (pm_runtime_get_if_active(dev) > 0)
+		return 0;
+
+	atomic_long_add(tbo->base.size >> PAGE_SHIFT, &vdev->deferred_pages);
+	queue_delayed_work(system_unbound_wq, &vdev->reclaim_work, HZ / 2);
+	return -EAGAIN;
+}
+
 static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 			       struct ttm_buffer_object *tbo,
 			       const struct ttm_shrink_ctx *sctx, long freed)
 {
-	vttm_bo_account(to_vttm_bo(tbo), vttm_tt_resident(tbo->ttm));
+	struct vttm_bo *bo = to_vttm_bo(tbo);
+
+	vttm_bo_account(bo, vttm_tt_resident(tbo->ttm));
+	if (bo->flags & VTTM_GEM_CREATE_COMPRESSED) {
+		struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
+
+		pm_runtime_mark_last_busy(dev);
+		pm_runtime_put_autosuspend(dev);
+	}
+}
+
+/**
+ * vttm_reclaim_work() - Reclaim what direct reclaim had to skip
+ * @work: The device's reclaim work.
+ *
+ * Runs in process context, where the shrinker may wake the device.
+ */
+void vttm_reclaim_work(struct work_struct *work)
+{
+	struct vttm_device *vdev = container_of(to_delayed_work(work),
+						struct vttm_device, reclaim_work);
+	long pages = atomic_long_xchg(&vdev->deferred_pages, 0);
+
+	if (pages > 0)
+		ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL, true);
 }
 
 static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
@@ -475,6 +526,7 @@ static int vttm_shrink_set_purgeable(struct ttm_shrinker *shrinker, u32 id,
 
 const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
 	.purgeable = vttm_shrink_purgeable,
+	.prepare = vttm_shrink_prepare,
 	.finish = vttm_shrink_finish,
 	.for_each_bo = vttm_shrink_visit_bos,
 	.bo_info = vttm_shrink_bo_info,

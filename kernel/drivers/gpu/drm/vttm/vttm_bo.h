@@ -15,6 +15,7 @@
 struct drm_device;
 struct drm_file;
 struct drm_printer;
+struct work_struct;
 struct vttm_device;
 
 /**
@@ -68,5 +69,6 @@ int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
 int vttm_bo_info_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file);
+void vttm_reclaim_work(struct work_struct *work);
 
 #endif

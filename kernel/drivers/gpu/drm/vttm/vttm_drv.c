@@ -7,8 +7,13 @@
  * TTM shrinker.
  */
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/pm_runtime.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -29,8 +34,8 @@ unsigned int vttm_engine_delay_ms = 1;
 module_param_named(engine_delay_ms, vttm_engine_delay_ms, uint, 0644);
 MODULE_PARM_DESC(engine_delay_ms, "Time the engine takes for a job, in ms (default 1)");
 
-static unsigned int autosuspend_ms = 100;
-module_param(autosuspend_ms, uint, 0444);
+static int autosuspend_ms = 100;
+module_param(autosuspend_ms, int, 0444);
 MODULE_PARM_DESC(autosuspend_ms, "Runtime PM autosuspend delay in ms (default 100)");
 
 static struct vttm_device *vttm_the_device;
@@ -50,11 +55,68 @@ static const struct file_operations vttm_fops = {
 	.show_fdinfo = drm_show_fdinfo,
 };
 
+/*
+ * dri/<minor>/vttm/direct_reclaim: write a number of pages to run one
+ * shrinker scan exactly as direct reclaim runs it (PF_MEMALLOC, inside
+ * fs_reclaim, no GPU waits, no waking the device), so that tests can check
+ * what direct reclaim does without having to provoke it.
+ */
+static ssize_t vttm_direct_reclaim_write(struct file *file,
+					 const char __user *ubuf, size_t len,
+					 loff_t *ppos)
+{
+	struct vttm_device *vdev = file_inode(file)->i_private;
+	unsigned int noreclaim;
+	unsigned long pages;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, len, 10, &pages);
+	if (ret)
+		return ret;
+	if (!pages)
+		return -EINVAL;
+
+	noreclaim = memalloc_noreclaim_save();
+	fs_reclaim_acquire(GFP_KERNEL);
+	ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL, false);
+	fs_reclaim_release(GFP_KERNEL);
+	memalloc_noreclaim_restore(noreclaim);
+
+	return len;
+}
+
+static const struct file_operations vttm_direct_reclaim_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = vttm_direct_reclaim_write,
+	.llseek = noop_llseek,
+};
+
+/*
+ * dri/<minor>/vttm/runtime_status: "suspended" or "active". The power/
+ * sysfs attributes are not there: the core hides them for devices without
+ * runtime PM callbacks.
+ */
+static int vttm_runtime_status_show(struct seq_file *m, void *data)
+{
+	struct vttm_device *vdev = m->private;
+
+	seq_printf(m, "%s\n", pm_runtime_status_suspended(vdev->drm.dev) ?
+		   "suspended" : "active");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vttm_runtime_status);
+
 static void vttm_debugfs_init(struct drm_minor *minor)
 {
 	struct vttm_device *vdev = to_vttm(minor->dev);
+	struct dentry *dir = debugfs_create_dir("vttm", minor->debugfs_root);
 
+	debugfs_create_file("runtime_status", 0444, dir, vdev,
+			    &vttm_runtime_status_fops);
 	ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
+	debugfs_create_file("direct_reclaim", 0200, dir, vdev,
+			    &vttm_direct_reclaim_fops);
 }
 
 static const struct drm_driver vttm_driver = {
@@ -134,6 +196,17 @@ static int __init vttm_init(void)
 	}
 	vdev->pdev = pdev;
 	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC);
+	INIT_DELAYED_WORK(&vdev->reclaim_work, vttm_reclaim_work);
+
+	/*
+	 * Runtime PM without hardware: the state is all there is. The device
+	 * starts suspended, engine jobs wake it, and it autosuspends when
+	 * idle.
+	 */
+	pm_runtime_no_callbacks(&pdev->dev);
+	pm_runtime_set_autosuspend_delay(&pdev->dev, autosuspend_ms);
+	pm_runtime_use_autosuspend(&pdev->dev);
+	pm_runtime_enable(&pdev->dev);
 	mutex_init(&vdev->bo_list_lock);
 	INIT_LIST_HEAD(&vdev->bo_list);
 
@@ -157,6 +230,7 @@ err_ttm:
 err_engine:
 	vttm_engine_fini(&vdev->engine);
 err_devres:
+	pm_runtime_disable(&pdev->dev);
 	devres_release_group(&pdev->dev, NULL);
 err_pdev:
 	platform_device_unregister(pdev);
@@ -171,7 +245,10 @@ static void __exit vttm_exit(void)
 	drm_dev_unregister(&vdev->drm);
 	/* jobs hold BOs: let them finish first */
 	vttm_engine_fini(&vdev->engine);
+	cancel_delayed_work_sync(&vdev->reclaim_work);
 	vttm_ttm_fini(vdev);
+	pm_runtime_dont_use_autosuspend(&pdev->dev);
+	pm_runtime_disable(&pdev->dev);
 	xa_destroy(&vdev->bos);
 	devres_release_group(&pdev->dev, NULL);
 	platform_device_unregister(pdev);

@@ -6,6 +6,7 @@
 #define _VTTM_DRV_H_
 
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include <drm/drm_device.h>
@@ -26,6 +27,10 @@ struct ttm_shrinker;
  * @bos: All BOs by id, for the shrinker's debugfs nodes.
  * @bo_list_lock: Protects @bo_list.
  * @bo_list: All BOs, in creation order.
+ * @deferred_pages: Pages of compressed BOs that direct reclaim skipped
+ * because the device was suspended; @reclaim_work reclaims them.
+ * @reclaim_work: Reclaims what direct reclaim could not, a little later,
+ * in process context where waking the device is allowed.
  */
 struct vttm_device {
 	struct drm_device drm;
@@ -36,6 +41,8 @@ struct vttm_device {
 	struct xarray bos;
 	struct mutex bo_list_lock; /* protects bo_list */
 	struct list_head bo_list;
+	atomic_long_t deferred_pages;
+	struct delayed_work reclaim_work;
 };
 
 static inline struct vttm_device *to_vttm(struct drm_device *drm)

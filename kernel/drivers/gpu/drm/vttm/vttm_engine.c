@@ -12,6 +12,7 @@
 #include <linux/dma-fence.h>
 #include <linux/highmem.h>
 #include <linux/overflow.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -28,6 +29,7 @@
 
 struct vttm_job {
 	struct delayed_work work;
+	struct device *dev;
 	struct dma_fence fence;
 	struct vttm_bo *src;
 	struct vttm_bo *dst;
@@ -111,6 +113,9 @@ static void vttm_job_work(struct work_struct *work)
 	vttm_job_put_deps(job, true);
 	vttm_job_run(job);
 	dma_fence_signal(&job->fence);
+	/* the engine may sleep once idle for autosuspend_ms */
+	pm_runtime_mark_last_busy(job->dev);
+	pm_runtime_put_autosuspend(job->dev);
 	if (job->src)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
@@ -195,8 +200,16 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		goto out_put;
 	}
 	job->args = *args;
+	job->dev = drm->dev;
 	job->dst = to_vttm_bo(drm_gem_ttm_of_gem(dst));
 	job->src = src ? to_vttm_bo(drm_gem_ttm_of_gem(src)) : NULL;
+
+	/* The engine needs the device awake until the job is done. */
+	ret = pm_runtime_resume_and_get(drm->dev);
+	if (ret < 0) {
+		kfree(job);
+		goto out_put;
+	}
 
 	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
 		      DRM_EXEC_IGNORE_DUPLICATES, 2);
@@ -251,6 +264,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 out_exec:
 	drm_exec_fini(&exec);
 	vttm_job_put_deps(job, false);
+	pm_runtime_put_autosuspend(drm->dev);
 	kfree(job);
 out_put:
 	if (src)
