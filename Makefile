@@ -40,9 +40,8 @@ host-test: setup
 check: setup
 	@scripts/check.sh
 
-demo: setup
-	@echo "make demo: the scripted vttm scenario arrives with the virtual device (issue 4)." >&2
-	@exit 1
+demo: kernel vm-tests
+	@scripts/vm.sh demo
 
 clean:
 	rm -rf $(BUILD)

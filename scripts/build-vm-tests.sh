@@ -19,3 +19,13 @@ for src in "$ROOT"/tests/vm/*.c; do
 		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
 	fi
 done
+
+# the demo program, built the same way
+mkdir -p "$BUILD/demo"
+for src in "$ROOT"/demo/*.c; do
+	[[ -e "$src" ]] || continue
+	bin="$BUILD/demo/$(basename "$src" .c)"
+	if [[ ! -x "$bin" || "$src" -nt "$bin" || "$ROOT/tests/vm/vm_test.h" -nt "$bin" ]]; then
+		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
+	fi
+done

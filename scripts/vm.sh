@@ -24,10 +24,10 @@ KIMAGE=${VM_KERNEL:-$BUILD/vm-kernel/arch/x86/boot/bzImage}
 RUN="$BUILD/vm/$VM_NAME"
 
 [[ -f "$KIMAGE" ]] || die "no VM kernel at $KIMAGE (run 'make kernel')"
-case "$MODE" in test | shell) ;; *) die "usage: vm.sh test|shell" ;; esac
+case "$MODE" in test | shell | demo) ;; *) die "usage: vm.sh test|shell|demo" ;; esac
 [[ "$ROOT" != *[[:space:],]* ]] || die "the project path must not contain spaces or commas: $ROOT"
 
-if [[ "$MODE" == test ]]; then
+if [[ "$MODE" != shell ]]; then
 	"$ROOT/scripts/build-vm-tests.sh"
 fi
 
@@ -90,6 +90,25 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$VM_CPUS" -m "$VM_MEM"
 
 if [[ "$MODE" == shell ]]; then
 	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+if [[ "$MODE" == demo ]]; then
+	note "booting the VM ($VM_MEM RAM, ${accel[1]}); the demo's report follows"
+	set +e
+	timeout -k 10 "$VM_TIMEOUT" "${qemu[@]}" -serial stdio </dev/null 2>&1 |
+		tee "$RUN/console.log" | tr -d '\r' | grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]|^guest|^$' |
+		sed -n '/^== vttm demo/,/^== /p'
+	set -e
+	if [[ "$(cat "$RUN/guest-rc" 2>/dev/null)" != 0 ]]; then
+		die "the demo failed; console log: $RUN/console.log"
+	fi
+	if splats=$("$ROOT/scripts/vm/scan-dmesg.sh" "$RUN/dmesg.txt"); then
+		note "kernel log clean: no WARN, BUG, lockdep report or OOM kill"
+	else
+		echo "$splats" >&2
+		die "the kernel log reports a problem; see $RUN/console.log"
+	fi
+	exit 0
 fi
 
 note "booting $(basename "$KIMAGE") (${accel[1]}, $VM_CPUS CPUs, $VM_MEM RAM, $VM_SWAP swap); console log $RUN/console.log"

@@ -59,6 +59,13 @@ if [[ "$MODE" == shell ]]; then
 	poweroff_now
 fi
 
+if [[ "$MODE" == demo ]]; then
+	"$PROJECT/build/demo/vttm-demo" 2>&1 | tee "$OUT/demo.log"
+	echo "${PIPESTATUS[0]}" >"$OUT/guest-rc"
+	dmesg >"$OUT/dmesg.txt"
+	poweroff_now
+fi
+
 "$PROJECT/scripts/vm/run-tests.sh" "$OUT" "$(arg tests)" "$(arg inject)"
 echo "$?" >"$OUT/guest-rc"
 dmesg >"$OUT/dmesg.txt"

@@ -95,6 +95,12 @@ TEST_F_TIMEOUT(overcommit, twice_ram_every_byte_back, 1500)
 	       (long long)(vttm_node_value(&self->v, "stats", "restore_bytes") - restore0) >> 20,
 	       (unsigned long long)mismatches);
 	EXPECT_EQ(0, mismatches);
+	/* the accounting adds up: no page counted twice */
+	EXPECT_LE(vttm_node_value(&self->v, "stats", "shrinkable_bytes") +
+		  vttm_node_value(&self->v, "stats", "purgeable_bytes") +
+		  vttm_node_value(&self->v, "stats", "backed_up_bytes"), (int64_t)total)
+		TH_LOG("shrinkable + purgeable + backed up exceed the %llu MiB of BOs",
+		       (unsigned long long)(total >> 20));
 	EXPECT_GT(vttm_node_value(&self->v, "stats", "backup_bytes") - backup0, 0);
 	EXPECT_GT(vttm_node_value(&self->v, "stats", "restore_bytes") - restore0, 0);
 }

@@ -220,6 +220,8 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 int ttm_shrinker_parse_size(const char *buf, u64 *bytes);
 int ttm_shrinker_parse_purgeable(char *buf, u32 *id, bool *dontneed);
 
+long ttm_shrinker_swapout_bo(struct ttm_shrinker *shrinker,
+			     struct ttm_buffer_object *bo, gfp_t gfp);
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages);
 void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err);
 

@@ -379,6 +379,47 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 EXPORT_SYMBOL(ttm_shrinker_shrink);
 
 /**
+ * ttm_shrinker_swapout_bo() - Back up a BO for TTM's own page limit
+ * @shrinker: The BO's device's shrinker.
+ * @bo: The BO, reserved, idle and in system placement.
+ * @gfp: The allocation context.
+ *
+ * TTM's global swapout goes through the driver's callbacks like a scan
+ * does, so that the driver's accounting and runtime PM stay right:
+ * purgeable BOs are purged, others backed up page by page. It runs in the
+ * context of an allocating task, not of reclaim, so the driver may wake
+ * the device.
+ *
+ * Return: Pages freed, or a negative error code.
+ */
+long ttm_shrinker_swapout_bo(struct ttm_shrinker *shrinker,
+			     struct ttm_buffer_object *bo, gfp_t gfp)
+{
+	const struct ttm_shrinker_funcs *funcs = shrinker->funcs;
+	struct ttm_shrink_ctx sctx = {
+		.pass = TTM_SHRINK_PASS_IDLE,
+		.may_wait = true,
+		.gfp = gfp,
+	};
+	struct ttm_backup_args args = {
+		.purge = funcs->purgeable && funcs->purgeable(bo),
+		.gfp = gfp,
+	};
+	long ret;
+
+	if (funcs->prepare && funcs->prepare(shrinker, bo, &sctx))
+		return -EBUSY;
+	ret = ttm_tt_backup(bo->bdev, bo->ttm, &args);
+	if (funcs->finish)
+		funcs->finish(shrinker, bo, &sctx, ret);
+	if (ret > 0 && args.purge)
+		atomic64_add((u64)ret << PAGE_SHIFT, &shrinker->stats.purged_bytes);
+
+	return ret;
+}
+EXPORT_SYMBOL(ttm_shrinker_swapout_bo);
+
+/**
  * ttm_shrinker_note_backup() - TTM's accounting of backed-up pages
  * @bdev: The device.
  * @pages: Pages that went to (positive) or left (negative) the backend.
