@@ -5,7 +5,7 @@
 #                 passed and the kernel log shows no splat
 #   vm.sh shell   an interactive shell in the same VM
 #
-# Environment: VM_MEM (512M), VM_SWAP (3G), VM_CPUS (2), VM_TIMEOUT seconds
+# Environment: VM_MEM (384M), VM_SWAP (3G), VM_CPUS (2), VM_TIMEOUT seconds
 # (1800), VM_TESTS (comma-separated names/globs, "none"), VM_INJECT (fail,
 # warn: the runner's own tests), VM_NAME (run directory under build/vm/),
 # VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG).
@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 MODE=${1:-test}
-VM_MEM=${VM_MEM:-512M}
+VM_MEM=${VM_MEM:-384M}
 VM_SWAP=${VM_SWAP:-3G}
 VM_CPUS=${VM_CPUS:-2}
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
