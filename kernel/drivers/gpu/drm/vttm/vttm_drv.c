@@ -26,10 +26,6 @@
 #include "vttm_bo.h"
 #include "vttm_drv.h"
 
-static unsigned int vram_size_mb = 256;
-module_param(vram_size_mb, uint, 0444);
-MODULE_PARM_DESC(vram_size_mb, "Size of the fake VRAM in MiB (default 256)");
-
 unsigned int vttm_engine_delay_ms = 1;
 module_param_named(engine_delay_ms, vttm_engine_delay_ms, uint, 0644);
 MODULE_PARM_DESC(engine_delay_ms, "Time the engine takes for a job, in ms (default 1)");
