@@ -100,6 +100,70 @@ static inline int vttm_madvise(struct vttm *v, uint32_t handle, uint32_t madv,
 	return ret;
 }
 
+#define VTTM_PARAM_DIR "/sys/module/vttm/parameters"
+
+/* Set the engine's job delay (module parameter). Return: 0 or -errno. */
+static inline int vttm_set_delay(unsigned int ms)
+{
+	FILE *f = fopen(VTTM_PARAM_DIR "/engine_delay_ms", "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%u\n", ms) > 0 ? 0 : -EIO;
+	return fclose(f) ? -errno : ret;
+}
+
+/* A read-only module parameter as a number, or -1. */
+static inline long long vttm_param(const char *name)
+{
+	char path[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), VTTM_PARAM_DIR "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+static inline int vttm_exec(struct vttm *v, uint32_t op, uint32_t src, uint32_t dst,
+			    uint64_t src_off, uint64_t dst_off, uint64_t size, uint64_t value)
+{
+	struct drm_vttm_exec e = {
+		.op = op, .src_handle = src, .dst_handle = dst, .src_offset = src_off,
+		.dst_offset = dst_off, .size = size, .value = value,
+	};
+
+	return vttm_ioctl(v, DRM_IOCTL_VTTM_EXEC, &e);
+}
+
+static inline int vttm_wait(struct vttm *v, uint32_t h, int64_t timeout_ns)
+{
+	struct drm_vttm_gem_wait w = { .handle = h, .timeout_ns = timeout_ns };
+
+	return vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_WAIT, &w);
+}
+
+/* A BO's VTTM_STATE_, or ~0 if the info ioctl fails. */
+static inline uint32_t vttm_state(struct vttm *v, uint32_t h)
+{
+	struct drm_vttm_gem_info info;
+
+	return vttm_info(v, h, &info) ? ~0u : info.state;
+}
+
+static inline uint32_t vttm_placement(struct vttm *v, uint32_t h)
+{
+	struct drm_vttm_gem_info info;
+
+	return vttm_info(v, h, &info) ? ~0u : info.placement;
+}
+
 static inline int vttm_close_bo(struct vttm *v, uint32_t handle)
 {
 	struct drm_gem_close c = { .handle = handle };

@@ -10,37 +10,6 @@
 #include "kselftest_harness.h"
 #include "vm_test.h"
 
-#define DELAY_PARAM "/sys/module/vttm/parameters/engine_delay_ms"
-
-static int set_delay(unsigned int ms)
-{
-	FILE *f = fopen(DELAY_PARAM, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%u\n", ms) > 0 ? 0 : -EIO;
-	return fclose(f) ? -errno : ret;
-}
-
-static int exec_job(struct vttm *v, uint32_t op, uint32_t src, uint32_t dst,
-		    uint64_t src_off, uint64_t dst_off, uint64_t size, uint64_t value)
-{
-	struct drm_vttm_exec e = {
-		.op = op, .src_handle = src, .dst_handle = dst, .src_offset = src_off,
-		.dst_offset = dst_off, .size = size, .value = value,
-	};
-
-	return vttm_ioctl(v, DRM_IOCTL_VTTM_EXEC, &e);
-}
-
-static int wait_bo(struct vttm *v, uint32_t h, int64_t timeout_ns)
-{
-	struct drm_vttm_gem_wait w = { .handle = h, .timeout_ns = timeout_ns };
-
-	return vttm_ioctl(v, DRM_IOCTL_VTTM_GEM_WAIT, &w);
-}
-
 FIXTURE(engine) {
 	struct vttm v;
 	uint32_t a, b;
@@ -49,14 +18,14 @@ FIXTURE(engine) {
 FIXTURE_SETUP(engine)
 {
 	ASSERT_EQ(0, vttm_open(&self->v));
-	ASSERT_EQ(0, set_delay(1));
+	ASSERT_EQ(0, vttm_set_delay(1));
 	ASSERT_EQ(0, vttm_create(&self->v, 1 << 20, VTTM_PLACEMENT_TT, 0, &self->a, NULL));
 	ASSERT_EQ(0, vttm_create(&self->v, 1 << 20, VTTM_PLACEMENT_TT, 0, &self->b, NULL));
 }
 
 FIXTURE_TEARDOWN(engine)
 {
-	set_delay(1);
+	vttm_set_delay(1);
 	vttm_close_bo(&self->v, self->a);
 	vttm_close_bo(&self->v, self->b);
 	close(self->v.fd);
@@ -68,23 +37,23 @@ TEST_F(engine, exec_rejects_bad_jobs)
 	uint32_t a = self->a, b = self->b;
 	struct drm_vttm_exec e = { .op = VTTM_EXEC_FILL, .dst_handle = a, .size = 4096, .flags = 1 };
 
-	EXPECT_EQ(-EINVAL, exec_job(v, 0, 0, a, 0, 0, 4096, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, 9, 0, a, 0, 0, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, 0, 0, a, 0, 0, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, 9, 0, a, 0, 0, 4096, 0));
 	EXPECT_EQ(-EINVAL, vttm_ioctl(v, DRM_IOCTL_VTTM_EXEC, &e));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, 0, a, 0, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, 0, a, 0, 0, 100, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, 0, a, 0, 12, 4096, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, 0, a, 0, 1 << 20, 4096, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, 0, a, 0, ~0ULL & ~4095ULL, 8192, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_FILL, b, a, 0, 0, 4096, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_COPY, 0, a, 0, 0, 4096, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_COPY, a, a, 0, 4096, 8192, 0));
-	EXPECT_EQ(-EINVAL, exec_job(v, VTTM_EXEC_COPY, a, b, 1 << 20, 0, 4096, 0));
-	EXPECT_EQ(-ENOENT, exec_job(v, VTTM_EXEC_FILL, 0, 0xdead, 0, 0, 4096, 0));
-	EXPECT_EQ(-ENOENT, exec_job(v, VTTM_EXEC_COPY, 0xdead, a, 0, 0, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, 0, a, 0, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, 0, a, 0, 0, 100, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, 0, a, 0, 12, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, 0, a, 0, 1 << 20, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, 0, a, 0, ~0ULL & ~4095ULL, 8192, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_FILL, b, a, 0, 0, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_COPY, 0, a, 0, 0, 4096, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_COPY, a, a, 0, 4096, 8192, 0));
+	EXPECT_EQ(-EINVAL, vttm_exec(v, VTTM_EXEC_COPY, a, b, 1 << 20, 0, 4096, 0));
+	EXPECT_EQ(-ENOENT, vttm_exec(v, VTTM_EXEC_FILL, 0, 0xdead, 0, 0, 4096, 0));
+	EXPECT_EQ(-ENOENT, vttm_exec(v, VTTM_EXEC_COPY, 0xdead, a, 0, 0, 4096, 0));
 	/* nothing was queued: both idle */
-	EXPECT_EQ(0, wait_bo(v, a, 0));
-	EXPECT_EQ(0, wait_bo(v, b, 0));
+	EXPECT_EQ(0, vttm_wait(v, a, 0));
+	EXPECT_EQ(0, vttm_wait(v, b, 0));
 }
 
 TEST_F(engine, fill_then_copy)
@@ -93,10 +62,10 @@ TEST_F(engine, fill_then_copy)
 	uint64_t *pb;
 	size_t i, bad = 0;
 
-	ASSERT_EQ(0, exec_job(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, size,
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, size,
 			      0x1122334455667788ULL));
-	ASSERT_EQ(0, exec_job(&self->v, VTTM_EXEC_COPY, self->a, self->b, 0, 0, size, 0));
-	ASSERT_EQ(0, wait_bo(&self->v, self->b, 5000000000LL));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_COPY, self->a, self->b, 0, 0, size, 0));
+	ASSERT_EQ(0, vttm_wait(&self->v, self->b, 5000000000LL));
 	pb = vttm_map(&self->v, self->b, size);
 	ASSERT_NE(NULL, pb);
 	for (i = 0; i < size / 8; i++)
@@ -113,15 +82,15 @@ TEST_F(engine, forced_shrink_waits_for_busy_bo)
 	uint64_t *pa;
 	size_t i, bad = 0;
 
-	ASSERT_EQ(0, set_delay(2000));
-	ASSERT_EQ(0, exec_job(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, size, 42));
-	EXPECT_EQ(-ETIME, wait_bo(&self->v, self->a, 0));
+	ASSERT_EQ(0, vttm_set_delay(2000));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, size, 42));
+	EXPECT_EQ(-ETIME, vttm_wait(&self->v, self->a, 0));
 
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "1G", 2));
 	duration = vttm_node_value(&self->v, "shrink", "duration_ns");
 	TH_LOG("forced shrink took %lld ms", (long long)duration / 1000000);
 	EXPECT_GT(duration, 500000000LL);
-	EXPECT_EQ(0, wait_bo(&self->v, self->a, 0));
+	EXPECT_EQ(0, vttm_wait(&self->v, self->a, 0));
 	ASSERT_EQ(0, vttm_info(&self->v, self->a, &info));
 	EXPECT_EQ(VTTM_STATE_BACKED_UP, info.state);
 

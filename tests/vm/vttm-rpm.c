@@ -11,8 +11,6 @@
 #include "kselftest_harness.h"
 #include "vm_test.h"
 
-#define DELAY_PARAM "/sys/module/vttm/parameters/engine_delay_ms"
-
 static struct vttm *dev;
 
 static int rpm_suspended(void)
@@ -42,23 +40,6 @@ static int wait_suspended(void)
 	return 0;
 }
 
-static int set_delay(unsigned int ms)
-{
-	FILE *f = fopen(DELAY_PARAM, "w");
-
-	if (!f)
-		return -errno;
-	fprintf(f, "%u\n", ms);
-	return fclose(f) ? -errno : 0;
-}
-
-static uint32_t state(struct vttm *v, uint32_t h)
-{
-	struct drm_vttm_gem_info info;
-
-	return vttm_info(v, h, &info) ? ~0u : info.state;
-}
-
 FIXTURE(rpm) {
 	struct vttm v;
 };
@@ -72,7 +53,7 @@ FIXTURE_SETUP(rpm)
 
 FIXTURE_TEARDOWN(rpm)
 {
-	set_delay(1);
+	vttm_set_delay(1);
 	close(self->v.fd);
 }
 
@@ -93,12 +74,12 @@ TEST_F(rpm, suspended_device_not_woken_by_direct_reclaim)
 	ASSERT_EQ(0, vttm_direct_reclaim(&self->v, 1 << 20));
 	EXPECT_EQ(1, rpm_suspended()) TH_LOG("direct reclaim woke the device");
 	EXPECT_GT(vttm_node_value(&self->v, "stats", "skipped_rpm"), rpm0);
-	EXPECT_EQ(VTTM_STATE_RESIDENT, state(&self->v, h));
+	EXPECT_EQ(VTTM_STATE_RESIDENT, vttm_state(&self->v, h));
 
 	/* the reclaim worker runs half a second later and may wake it */
-	for (int i = 0; i < 100 && state(&self->v, h) != VTTM_STATE_BACKED_UP; i++)
+	for (int i = 0; i < 100 && vttm_state(&self->v, h) != VTTM_STATE_BACKED_UP; i++)
 		usleep(50000);
-	EXPECT_EQ(VTTM_STATE_BACKED_UP, state(&self->v, h));
+	EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
 	EXPECT_EQ(1, wait_suspended()) TH_LOG("the device stayed awake");
 	EXPECT_EQ(0, vm_mismatches(p, size, 11));
 	munmap(p, size);
@@ -114,18 +95,18 @@ TEST_F(rpm, busy_bo_skipped_by_direct_reclaim)
 	uint32_t h;
 
 	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, 0, &h, NULL));
-	ASSERT_EQ(0, set_delay(1500));
+	ASSERT_EQ(0, vttm_set_delay(1500));
 	e.dst_handle = h;
 	ASSERT_EQ(0, vttm_ioctl(&self->v, DRM_IOCTL_VTTM_EXEC, &e));
 
 	ASSERT_EQ(0, vttm_direct_reclaim(&self->v, 1 << 20));
 	EXPECT_GT(vttm_node_value(&self->v, "stats", "skipped_busy"), busy0);
-	EXPECT_EQ(VTTM_STATE_RESIDENT, state(&self->v, h));
+	EXPECT_EQ(VTTM_STATE_RESIDENT, vttm_state(&self->v, h));
 
 	w.handle = h;
 	ASSERT_EQ(0, vttm_ioctl(&self->v, DRM_IOCTL_VTTM_GEM_WAIT, &w));
 	ASSERT_EQ(0, vttm_direct_reclaim(&self->v, 1 << 20));
-	EXPECT_EQ(VTTM_STATE_BACKED_UP, state(&self->v, h));
+	EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
 	vttm_close_bo(&self->v, h);
 }
 

@@ -186,7 +186,6 @@ struct ttm_shrink_result {
  * @stats: Counters.
  * @shrink_lock: Serializes forced shrinks and guards @last.
  * @last: The result of the last forced shrink.
- * @debugfs: The shrinker's debugfs directory, or NULL.
  * @name: The name given at creation.
  */
 struct ttm_shrinker {
@@ -200,7 +199,6 @@ struct ttm_shrinker {
 	struct ttm_shrinker_stats stats;
 	struct mutex shrink_lock; /* one forced shrink at a time, last */
 	struct ttm_shrink_result last;
-	struct dentry *debugfs;
 	char name[32];
 };
 

@@ -11,7 +11,6 @@
  * lock, so monitoring cannot stall reclaim or the GPU.
  */
 
-#include <linux/debugfs.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/seq_file.h>
@@ -500,14 +499,15 @@ EXPORT_SYMBOL(ttm_shrinker_create);
  * ttm_shrinker_destroy() - Take a device's shrinker down
  * @shrinker: The shrinker, or NULL.
  *
- * Waits for running scans; the debugfs nodes go too.
+ * Waits for running scans. The debugfs nodes must be gone already: they
+ * go with the directory they were created in (drm_dev_unregister() removes
+ * a DRM minor's).
  */
 void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
 {
 	if (!shrinker)
 		return;
 
-	debugfs_remove_recursive(shrinker->debugfs);
 	shrinker_free(shrinker->shrinker);
 	shrinker->bdev->shrinker = NULL;
 	mutex_destroy(&shrinker->shrink_lock);

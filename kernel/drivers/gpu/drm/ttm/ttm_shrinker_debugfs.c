@@ -355,14 +355,14 @@ static const struct file_operations ttm_shrinker_purgeable_fops = {
  * ttm_shrinker_debugfs_init() - Create the shrinker's debugfs nodes
  * @shrinker: The shrinker.
  * @parent: The DRM minor's debugfs directory; the nodes go into a
- * shrinker/ directory inside it.
+ * shrinker/ directory inside it, and are removed with it, which must
+ * happen before ttm_shrinker_destroy().
  */
 void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 			       struct dentry *parent)
 {
 	struct dentry *dir = debugfs_create_dir("shrinker", parent);
 
-	shrinker->debugfs = dir;
 	debugfs_create_file("shrink", 0600, dir, shrinker,
 			    &ttm_shrinker_shrink_fops);
 	debugfs_create_file("stats", 0400, dir, shrinker,

@@ -12,7 +12,9 @@
 #include <linux/pm_runtime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
+#include <drm/drm_exec.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 #include <drm/drm_gem.h>
@@ -121,13 +123,43 @@ static void vttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
 	kfree(container_of(tt, struct vttm_tt, tt));
 }
 
+/* VRAM is evicted to TT, TT to system memory (where the shrinker works). */
 static void vttm_evict_flags(struct ttm_buffer_object *tbo,
 			     struct ttm_placement *placement)
 {
+	static const struct ttm_place tt = { .mem_type = TTM_PL_TT };
 	static const struct ttm_place sys = { .mem_type = TTM_PL_SYSTEM };
 
 	placement->num_placement = 1;
-	placement->placement = &sys;
+	placement->placement = tbo->resource &&
+			       tbo->resource->mem_type == TTM_PL_VRAM ?
+			       &tt : &sys;
+}
+
+/**
+ * vttm_bo_vram_vaddr() - The kernel address of a BO in VRAM
+ * @bo: The BO, reserved or idle, in VRAM.
+ *
+ * Return: Where its first byte is in the fake VRAM.
+ */
+void *vttm_bo_vram_vaddr(struct vttm_bo *bo)
+{
+	struct vttm_device *vdev = ttm_to_vttm(bo->tbo.bdev);
+
+	return vdev->vram + (bo->tbo.resource->start << PAGE_SHIFT);
+}
+
+/* Whether the BO has contents to carry over: its tt, or its VRAM. */
+static bool vttm_bo_has_contents(struct ttm_buffer_object *tbo)
+{
+	struct ttm_resource *old = tbo->resource;
+	struct ttm_tt *tt = tbo->ttm;
+
+	if (!old)
+		return false;
+	if (old->mem_type == TTM_PL_VRAM)
+		return true;
+	return tt && (ttm_tt_is_populated(tt) || ttm_tt_is_backed_up(tt));
 }
 
 static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
@@ -135,18 +167,67 @@ static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
 			struct ttm_resource *new_mem, struct ttm_place *hop)
 {
 	struct ttm_resource *old = tbo->resource;
+	struct ttm_tt *tt = tbo->ttm;
 	int ret = 0;
 
-	if (!old || (old->mem_type == TTM_PL_SYSTEM && !tbo->ttm) ||
-	    (old->mem_type == TTM_PL_SYSTEM && new_mem->mem_type == TTM_PL_TT) ||
-	    (old->mem_type == TTM_PL_TT && new_mem->mem_type == TTM_PL_SYSTEM))
+	if (!vttm_bo_has_contents(tbo)) {
+		/* Fresh VRAM holds a former owner's data: clear it. */
+		if (new_mem->mem_type == TTM_PL_VRAM)
+			memset(ttm_to_vttm(tbo->bdev)->vram +
+			       (new_mem->start << PAGE_SHIFT), 0,
+			       tbo->base.size);
 		ttm_bo_move_null(tbo, new_mem);
-	else
-		ret = ttm_bo_move_memcpy(tbo, ctx, new_mem);
+	} else if (old->mem_type != TTM_PL_VRAM &&
+		   new_mem->mem_type != TTM_PL_VRAM) {
+		/* TT and system memory are the same pages here. */
+		ttm_bo_move_null(tbo, new_mem);
+	} else {
+		/*
+		 * A CPU copy, so the engine must be done with the BO first:
+		 * a move without waits fails with -EBUSY instead.
+		 */
+		ret = ttm_bo_wait_ctx(tbo, ctx);
+		/* A backed-up tt is restored before it is copied to VRAM. */
+		if (!ret && tt && ttm_tt_is_backed_up(tt))
+			ret = ttm_tt_populate(tbo->bdev, tt, ctx);
+		if (!ret)
+			ret = ttm_bo_move_memcpy(tbo, ctx, new_mem);
+	}
 
 	/* Moves populate and free pages: recount. */
 	vttm_bo_account(to_vttm_bo(tbo), vttm_tt_resident(tbo->ttm));
 	return ret;
+}
+
+/* VRAM is mapped by kernel address; TTM and the fault path use it. */
+static int vttm_io_mem_reserve(struct ttm_device *bdev,
+			       struct ttm_resource *mem)
+{
+	struct vttm_device *vdev = ttm_to_vttm(bdev);
+
+	switch (mem->mem_type) {
+	case TTM_PL_SYSTEM:
+	case TTM_PL_TT:
+		return 0;
+	case TTM_PL_VRAM:
+		mem->bus.addr = vdev->vram + (mem->start << PAGE_SHIFT);
+		mem->bus.offset = 0;
+		mem->bus.is_iomem = true;
+		mem->bus.caching = ttm_cached;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The fake VRAM is vmalloc memory: each page has its own PFN. */
+static unsigned long vttm_io_mem_pfn(struct ttm_buffer_object *tbo,
+				     unsigned long page_offset)
+{
+	struct vttm_device *vdev = ttm_to_vttm(tbo->bdev);
+
+	return vmalloc_to_pfn(vdev->vram +
+			      ((tbo->resource->start + page_offset) << PAGE_SHIFT));
 }
 
 static void vttm_bo_release_notify(struct ttm_buffer_object *tbo)
@@ -162,6 +243,8 @@ const struct ttm_device_funcs vttm_ttm_funcs = {
 	.eviction_valuable = ttm_bo_eviction_valuable,
 	.evict_flags = vttm_evict_flags,
 	.move = vttm_bo_move,
+	.io_mem_reserve = vttm_io_mem_reserve,
+	.io_mem_pfn = vttm_io_mem_pfn,
 	.release_notify = vttm_bo_release_notify,
 };
 
@@ -191,26 +274,66 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 	kfree(bo);
 }
 
-int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
-			 struct drm_file *file)
+/*
+ * Validate into the BO's placement holding its lock in a drm_exec
+ * transaction: with a ticket, eviction may wait for BOs that others hold
+ * instead of giving up on them, so an allocation that must evict keeps
+ * trying while it makes progress (exhaustive eviction).
+ */
+static int vttm_bo_validate_exec(struct vttm_bo *bo)
 {
-	struct vttm_device *vdev = to_vttm(drm);
-	struct drm_vttm_gem_create *args = data;
+	struct ttm_operation_ctx ctx = {
+		.interruptible = true,
+		.gfp_retry_mayfail = true,
+	};
+	struct drm_exec exec;
+	int ret = 0;
+
+	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT, 1);
+	drm_exec_until_all_locked(&exec) {
+		ret = drm_exec_lock_obj(&exec, &bo->tbo.base);
+		drm_exec_retry_on_contention(&exec);
+		if (ret)
+			break;
+		ret = ttm_bo_validate(&bo->tbo, &bo->placement, &ctx);
+	}
+	drm_exec_fini(&exec);
+
+	return ret;
+}
+
+/**
+ * vttm_bo_create() - Create a BO
+ * @vdev: The device.
+ * @size: Bytes, page aligned, at most VTTM_GEM_MAX_SIZE.
+ * @placement: VTTM_PLACEMENT_VRAM or VTTM_PLACEMENT_TT.
+ * @flags: VTTM_GEM_CREATE_ flags.
+ * @out: The BO, with one GEM reference, unlocked.
+ *
+ * A VRAM BO evicts others when VRAM is full; when nothing can be evicted
+ * it starts in TT.
+ *
+ * Return: 0, -EINVAL for bad arguments, -ENOMEM, or -EINTR.
+ */
+int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
+		   u32 flags, struct vttm_bo **out)
+{
+	static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
+	static const struct ttm_placement sys = {
+		.num_placement = 1,
+		.placement = &sys_place,
+	};
 	struct ttm_operation_ctx ctx = {
 		.interruptible = true,
 		.gfp_retry_mayfail = true,
 	};
 	struct vttm_bo *bo;
-	u32 id, handle;
+	u32 id;
 	int ret;
 
-	if (!args->size || args->size > VTTM_GEM_MAX_SIZE ||
-	    !PAGE_ALIGNED(args->size) || args->flags & ~VTTM_GEM_CREATE_FLAGS ||
-	    args->handle || args->id)
-		return -EINVAL;
-	if (args->placement == VTTM_PLACEMENT_VRAM)
-		return -EOPNOTSUPP;	/* fake VRAM: not yet */
-	if (args->placement != VTTM_PLACEMENT_TT)
+	if (!size || size > VTTM_GEM_MAX_SIZE || !PAGE_ALIGNED(size) ||
+	    flags & ~VTTM_GEM_CREATE_FLAGS ||
+	    (placement != VTTM_PLACEMENT_VRAM && placement != VTTM_PLACEMENT_TT))
 		return -EINVAL;
 
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
@@ -223,27 +346,67 @@ int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 		return ret;
 	}
 	bo->id = id;
-	bo->flags = args->flags;
+	bo->flags = flags;
 	bo->madv = VTTM_MADV_WILLNEED;
 	bo->pid = task_tgid_nr(current);
 	get_task_comm(bo->comm, current);
-	bo->place.mem_type = TTM_PL_TT;
-	bo->placement.num_placement = 1;
-	bo->placement.placement = &bo->place;
+	if (placement == VTTM_PLACEMENT_VRAM) {
+		bo->places[0].mem_type = TTM_PL_VRAM;
+		bo->places[1].mem_type = TTM_PL_TT;
+		bo->places[1].flags = TTM_PL_FLAG_FALLBACK;
+		bo->placement.num_placement = 2;
+	} else {
+		bo->places[0].mem_type = TTM_PL_TT;
+		bo->placement.num_placement = 1;
+	}
+	bo->placement.placement = bo->places;
 	mutex_lock(&vdev->bo_list_lock);
 	list_add_tail(&bo->link, &vdev->bo_list);
 	mutex_unlock(&vdev->bo_list_lock);
 
 	bo->tbo.base.funcs = &vttm_gem_funcs;
-	drm_gem_private_object_init(drm, &bo->tbo.base, args->size);
+	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
 
-	/* On failure ttm_bo_init_reserved() calls vttm_bo_destroy(). */
+	/*
+	 * TT BOs are placed right away. VRAM BOs start without memory and
+	 * are validated in a drm_exec transaction, so that they can evict.
+	 * On failure ttm_bo_init_reserved() calls vttm_bo_destroy().
+	 */
 	ret = ttm_bo_init_reserved(&vdev->ttm, &bo->tbo, ttm_bo_type_device,
-				   &bo->placement, 0, &ctx, NULL, NULL,
+				   placement == VTTM_PLACEMENT_VRAM ?
+				   &sys : &bo->placement, 0, &ctx, NULL, NULL,
 				   vttm_bo_destroy);
 	if (ret)
 		return ret;
 	dma_resv_unlock(bo->tbo.base.resv);
+
+	if (placement == VTTM_PLACEMENT_VRAM) {
+		ret = vttm_bo_validate_exec(bo);
+		if (ret) {
+			drm_gem_object_put(&bo->tbo.base);
+			return ret;
+		}
+	}
+
+	*out = bo;
+	return 0;
+}
+
+int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct drm_vttm_gem_create *args = data;
+	struct vttm_bo *bo;
+	u32 handle;
+	int ret;
+
+	if (args->handle || args->id)
+		return -EINVAL;
+
+	ret = vttm_bo_create(to_vttm(drm), args->size, args->placement,
+			     args->flags, &bo);
+	if (ret)
+		return ret;
 
 	ret = drm_gem_handle_create(file, &bo->tbo.base, &handle);
 	/* The handle holds the reference now, or the BO goes. */
@@ -252,7 +415,7 @@ int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 		return ret;
 
 	args->handle = handle;
-	args->id = id;
+	args->id = bo->id;
 	return 0;
 }
 
@@ -295,8 +458,16 @@ int vttm_bo_mmap_offset_ioctl(struct drm_device *drm, void *data,
 					   &args->offset);
 }
 
-/* Purgeable state change, reserved; returns whether contents remain. */
-static bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv)
+/**
+ * vttm_bo_set_madv() - Change a BO's purgeable state
+ * @bo: The BO, reserved.
+ * @madv: VTTM_MADV_WILLNEED or VTTM_MADV_DONTNEED.
+ *
+ * A purge is reported once: by the first willneed after it.
+ *
+ * Return: Whether the contents are still there.
+ */
+bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv)
 {
 	struct ttm_tt *tt = bo->tbo.ttm;
 	bool retained = !(tt && ttm_tt_purged(tt));

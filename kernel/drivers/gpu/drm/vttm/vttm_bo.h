@@ -21,8 +21,9 @@ struct vttm_device;
 /**
  * struct vttm_bo - A vttm buffer object
  * @tbo: The TTM BO; its GEM object is @tbo.base.
- * @place: The placement it was created for.
- * @placement: @place as a TTM placement.
+ * @places: Where it may live: VRAM, with TT as a fallback when VRAM is
+ * full of what cannot be evicted; or TT only.
+ * @placement: @places as a TTM placement.
  * @link: In the device's BO list.
  * @id: Device-wide id (shrinker debugfs nodes, GEM info).
  * @flags: VTTM_GEM_CREATE_ flags.
@@ -36,7 +37,7 @@ struct vttm_device;
  */
 struct vttm_bo {
 	struct ttm_buffer_object tbo;
-	struct ttm_place place;
+	struct ttm_place places[2];
 	struct ttm_placement placement;
 	struct list_head link;
 	u32 id;
@@ -58,6 +59,10 @@ static inline struct vttm_bo *to_vttm_bo(struct ttm_buffer_object *tbo)
 extern const struct ttm_device_funcs vttm_ttm_funcs;
 extern const struct ttm_shrinker_funcs vttm_shrinker_funcs;
 
+int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
+		   u32 flags, struct vttm_bo **out);
+bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv);
+void *vttm_bo_vram_vaddr(struct vttm_bo *bo);
 int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file);
 int vttm_bo_mmap_offset_ioctl(struct drm_device *drm, void *data,

@@ -2,9 +2,10 @@
 /*
  * vttm: a virtual TTM GPU, so that GPU memory reclaim runs, and is tested,
  * on machines without a GPU. One device is created at module load; its
- * buffer objects live in TT (system memory the "GPU" can use), are
- * mmapped by userspace, can be marked purgeable, and are reclaimed by the
- * TTM shrinker.
+ * buffer objects live in fake VRAM or in TT (system memory the "GPU" can
+ * use), are mmapped by userspace, can be marked purgeable, are evicted
+ * from VRAM to TT when VRAM is full, and are reclaimed from TT by the TTM
+ * shrinker.
  */
 
 #include <linux/debugfs.h>
@@ -13,7 +14,9 @@
 #include <linux/pm_runtime.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -33,6 +36,10 @@ MODULE_PARM_DESC(engine_delay_ms, "Time the engine takes for a job, in ms (defau
 static int autosuspend_ms = 100;
 module_param(autosuspend_ms, int, 0444);
 MODULE_PARM_DESC(autosuspend_ms, "Runtime PM autosuspend delay in ms (default 100)");
+
+static unsigned int vram_size_mb = 256;
+module_param(vram_size_mb, uint, 0444);
+MODULE_PARM_DESC(vram_size_mb, "Fake VRAM per device in MiB, carved from system memory (default 256)");
 
 static struct vttm_device *vttm_the_device;
 
@@ -128,7 +135,44 @@ static const struct drm_driver vttm_driver = {
 	.minor = 0,
 };
 
-/* TT: as much as the machine has, twice over; the shrinker keeps it real. */
+/*
+ * sysfs device/svm_migrate_threshold: the smallest CPU range that SVM
+ * migrates to VRAM, in bytes; a power of two from PAGE_SIZE to 2 MiB, as
+ * xe's thresholds are.
+ */
+static ssize_t svm_migrate_threshold_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	struct vttm_device *vdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vdev->svm_migrate_threshold));
+}
+
+static ssize_t svm_migrate_threshold_store(struct device *dev,
+					   struct device_attribute *attr,
+					   const char *buf, size_t len)
+{
+	struct vttm_device *vdev = dev_get_drvdata(dev);
+	u32 bytes;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &bytes);
+	if (ret)
+		return ret;
+	if (bytes < PAGE_SIZE || bytes > SZ_2M || !is_power_of_2(bytes))
+		return -EINVAL;
+
+	WRITE_ONCE(vdev->svm_migrate_threshold, bytes);
+	return len;
+}
+static DEVICE_ATTR_RW(svm_migrate_threshold);
+
+/*
+ * TT: as much as the machine has, twice over; the shrinker keeps it real.
+ * VRAM: a vmalloc'd range under a range manager, so that allocation,
+ * fragmentation and eviction work as on a discrete GPU.
+ */
 static int vttm_ttm_init(struct vttm_device *vdev)
 {
 	struct drm_device *drm = &vdev->drm;
@@ -145,16 +189,23 @@ static int vttm_ttm_init(struct vttm_device *vdev)
 	if (ret)
 		goto err_device;
 
+	ret = ttm_range_man_init(&vdev->ttm, TTM_PL_VRAM, false,
+				 vdev->vram_size >> PAGE_SHIFT);
+	if (ret)
+		goto err_tt;
+
 	vdev->shrinker = ttm_shrinker_create(&vdev->ttm, &vttm_shrinker_funcs,
 					     "vttm");
 	if (IS_ERR(vdev->shrinker)) {
 		ret = PTR_ERR(vdev->shrinker);
 		vdev->shrinker = NULL;
-		goto err_tt;
+		goto err_vram;
 	}
 
 	return 0;
 
+err_vram:
+	ttm_range_man_fini(&vdev->ttm, TTM_PL_VRAM);
 err_tt:
 	ttm_range_man_fini(&vdev->ttm, TTM_PL_TT);
 err_device:
@@ -165,19 +216,29 @@ err_device:
 static void vttm_ttm_fini(struct vttm_device *vdev)
 {
 	ttm_shrinker_destroy(vdev->shrinker);
+	ttm_range_man_fini(&vdev->ttm, TTM_PL_VRAM);
 	ttm_range_man_fini(&vdev->ttm, TTM_PL_TT);
 	ttm_device_fini(&vdev->ttm);
 }
 
-static int __init vttm_init(void)
+/**
+ * vttm_device_create() - Create and register a vttm device
+ * @id: The platform device id, -1 for the one created at module load.
+ * @vram_size: Bytes of fake VRAM, page aligned; may be 0.
+ *
+ * The KUnit suite creates small devices of its own with this.
+ *
+ * Return: The device or an ERR_PTR().
+ */
+struct vttm_device *vttm_device_create(int id, u64 vram_size)
 {
 	struct platform_device *pdev;
 	struct vttm_device *vdev;
 	int ret;
 
-	pdev = platform_device_register_simple("vttm", -1, NULL, 0);
+	pdev = platform_device_register_simple("vttm", id, NULL, 0);
 	if (IS_ERR(pdev))
-		return PTR_ERR(pdev);
+		return ERR_CAST(pdev);
 
 	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
 		ret = -ENOMEM;
@@ -191,8 +252,20 @@ static int __init vttm_init(void)
 		goto err_devres;
 	}
 	vdev->pdev = pdev;
+	platform_set_drvdata(pdev, vdev);
 	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC);
 	INIT_DELAYED_WORK(&vdev->reclaim_work, vttm_reclaim_work);
+	mutex_init(&vdev->bo_list_lock);
+	INIT_LIST_HEAD(&vdev->bo_list);
+	vdev->svm_migrate_threshold = SZ_64K;
+	vdev->vram_size = PAGE_ALIGN(vram_size);
+	if (vdev->vram_size) {
+		vdev->vram = vmalloc(vdev->vram_size);
+		if (!vdev->vram) {
+			ret = -ENOMEM;
+			goto err_devres;
+		}
+	}
 
 	/*
 	 * Runtime PM without hardware: the state is all there is. The device
@@ -203,42 +276,53 @@ static int __init vttm_init(void)
 	pm_runtime_set_autosuspend_delay(&pdev->dev, autosuspend_ms);
 	pm_runtime_use_autosuspend(&pdev->dev);
 	pm_runtime_enable(&pdev->dev);
-	mutex_init(&vdev->bo_list_lock);
-	INIT_LIST_HEAD(&vdev->bo_list);
 
 	ret = vttm_engine_init(&vdev->engine);
 	if (ret)
-		goto err_devres;
+		goto err_rpm;
 
 	ret = vttm_ttm_init(vdev);
 	if (ret)
 		goto err_engine;
 
-	ret = drm_dev_register(&vdev->drm, 0);
+	ret = device_create_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
 	if (ret)
 		goto err_ttm;
 
-	vttm_the_device = vdev;
-	return 0;
+	ret = drm_dev_register(&vdev->drm, 0);
+	if (ret)
+		goto err_sysfs;
 
+	return vdev;
+
+err_sysfs:
+	device_remove_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
 err_ttm:
 	vttm_ttm_fini(vdev);
 err_engine:
 	vttm_engine_fini(&vdev->engine);
-err_devres:
+err_rpm:
+	pm_runtime_dont_use_autosuspend(&pdev->dev);
 	pm_runtime_disable(&pdev->dev);
+	vfree(vdev->vram);
+err_devres:
 	devres_release_group(&pdev->dev, NULL);
 err_pdev:
 	platform_device_unregister(pdev);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-static void __exit vttm_exit(void)
+/**
+ * vttm_device_destroy() - Unregister and free a vttm device
+ * @vdev: The device. Its clients must be gone.
+ */
+void vttm_device_destroy(struct vttm_device *vdev)
 {
-	struct vttm_device *vdev = vttm_the_device;
 	struct platform_device *pdev = vdev->pdev;
+	void *vram = vdev->vram;
 
 	drm_dev_unregister(&vdev->drm);
+	device_remove_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
 	/* jobs hold BOs: let them finish first */
 	vttm_engine_fini(&vdev->engine);
 	cancel_delayed_work_sync(&vdev->reclaim_work);
@@ -247,7 +331,23 @@ static void __exit vttm_exit(void)
 	pm_runtime_disable(&pdev->dev);
 	xa_destroy(&vdev->bos);
 	devres_release_group(&pdev->dev, NULL);
+	vfree(vram);
 	platform_device_unregister(pdev);
+}
+
+static int __init vttm_init(void)
+{
+	struct vttm_device *vdev = vttm_device_create(-1, (u64)vram_size_mb << 20);
+
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	vttm_the_device = vdev;
+	return 0;
+}
+
+static void __exit vttm_exit(void)
+{
+	vttm_device_destroy(vttm_the_device);
 }
 
 module_init(vttm_init);

@@ -31,6 +31,11 @@ struct ttm_shrinker;
  * because the device was suspended; @reclaim_work reclaims them.
  * @reclaim_work: Reclaims what direct reclaim could not, a little later,
  * in process context where waking the device is allowed.
+ * @vram: The fake VRAM: system memory, managed by a TTM range manager as a
+ * real device's VRAM range is, and mapped to userspace by PFN.
+ * @vram_size: Its size in bytes.
+ * @svm_migrate_threshold: The smallest range SVM migrates to VRAM, bytes;
+ * set through sysfs.
  */
 struct vttm_device {
 	struct drm_device drm;
@@ -43,6 +48,9 @@ struct vttm_device {
 	struct list_head bo_list;
 	atomic_long_t deferred_pages;
 	struct delayed_work reclaim_work;
+	void *vram;
+	u64 vram_size;
+	u32 svm_migrate_threshold;
 };
 
 static inline struct vttm_device *to_vttm(struct drm_device *drm)
@@ -54,5 +62,8 @@ static inline struct vttm_device *ttm_to_vttm(struct ttm_device *bdev)
 {
 	return container_of(bdev, struct vttm_device, ttm);
 }
+
+struct vttm_device *vttm_device_create(int id, u64 vram_size);
+void vttm_device_destroy(struct vttm_device *vdev);
 
 #endif

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The vttm engine. A job copies or fills whole pages of BOs in TT; its
+ * The vttm engine. A job copies or fills whole pages of BOs in VRAM or TT; its
  * fence is added to the BOs' reservations at submission and signalled by
  * a worker once the job is done, engine_delay_ms later and after the jobs
  * it depends on (the fences its BOs had at submission). While it is
  * pending the BOs are busy: direct reclaim passes them over, kswapd and
  * the forced shrink wait for the fence. The pages cannot go away under
- * the worker, because TTM frees or backs up a tt only when it is idle.
+ * the worker, because TTM frees, backs up or moves a BO's memory only
+ * when it is idle.
  */
 
 #include <linux/dma-fence.h>
@@ -33,6 +34,9 @@ struct vttm_job {
 	struct dma_fence fence;
 	struct vttm_bo *src;
 	struct vttm_bo *dst;
+	/* where the BOs are in VRAM, or NULL for TT: fixed while busy */
+	void *src_vram;
+	void *dst_vram;
 	struct drm_vttm_exec args;
 	/* implicit sync: what was pending on the BOs when the job came */
 	struct dma_fence **deps[2];
@@ -60,22 +64,36 @@ static const struct dma_fence_ops vttm_fence_ops = {
 	.release = vttm_fence_release,
 };
 
+/* Page @i of a BO, in VRAM or in its tt. */
+static void *vttm_job_map(struct vttm_bo *bo, void *vram, pgoff_t i)
+{
+	if (vram)
+		return vram + (i << PAGE_SHIFT);
+	return kmap_local_page(bo->tbo.ttm->pages[i]);
+}
+
+static void vttm_job_unmap(void *vram, void *addr)
+{
+	if (!vram)
+		kunmap_local(addr);
+}
+
 static void vttm_job_run(struct vttm_job *job)
 {
 	const struct drm_vttm_exec *a = &job->args;
-	struct ttm_tt *dst = job->dst->tbo.ttm;
 	pgoff_t dst_first = a->dst_offset >> PAGE_SHIFT;
+	pgoff_t src_first = a->src_offset >> PAGE_SHIFT;
 	pgoff_t i, n = a->size >> PAGE_SHIFT;
 
 	for (i = 0; i < n; i++) {
-		void *d = kmap_local_page(dst->pages[dst_first + i]);
+		void *d = vttm_job_map(job->dst, job->dst_vram, dst_first + i);
 
 		if (a->op == VTTM_EXEC_COPY) {
-			struct ttm_tt *src = job->src->tbo.ttm;
-			void *s = kmap_local_page(src->pages[(a->src_offset >> PAGE_SHIFT) + i]);
+			void *s = vttm_job_map(job->src, job->src_vram,
+					       src_first + i);
 
 			memcpy(d, s, PAGE_SIZE);
-			kunmap_local(s);
+			vttm_job_unmap(job->src_vram, s);
 		} else {
 			u64 *w = d;
 			unsigned int k;
@@ -83,7 +101,7 @@ static void vttm_job_run(struct vttm_job *job)
 			for (k = 0; k < PAGE_SIZE / sizeof(u64); k++)
 				w[k] = a->value;
 		}
-		kunmap_local(d);
+		vttm_job_unmap(job->dst_vram, d);
 		cond_resched();
 	}
 }
@@ -120,6 +138,14 @@ static void vttm_job_work(struct work_struct *work)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
 	dma_fence_put(&job->fence);
+}
+
+/* Where a reserved BO is in VRAM, or NULL if in TT. */
+static void *vttm_job_vram(struct vttm_bo *bo)
+{
+	if (bo->tbo.resource->mem_type != TTM_PL_VRAM)
+		return NULL;
+	return vttm_bo_vram_vaddr(bo);
 }
 
 /* Input checks, before anything is looked up. */
@@ -228,12 +254,18 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret)
 		goto out_exec;
 
-	/* The engine works on TT: bring the BOs there, restoring as needed. */
+	/*
+	 * Bring the BOs where they belong, restoring what was backed up; a
+	 * VRAM BO that was evicted goes back if VRAM has room, else the
+	 * engine uses it in TT.
+	 */
 	ret = ttm_bo_validate(&job->dst->tbo, &job->dst->placement, &ctx);
 	if (!ret && job->src)
 		ret = ttm_bo_validate(&job->src->tbo, &job->src->placement, &ctx);
 	if (ret)
 		goto out_exec;
+	job->dst_vram = vttm_job_vram(job->dst);
+	job->src_vram = job->src ? vttm_job_vram(job->src) : NULL;
 
 	/* The destination waits for everything, the source for writers. */
 	ret = dma_resv_get_fences(dst->resv, DMA_RESV_USAGE_READ,

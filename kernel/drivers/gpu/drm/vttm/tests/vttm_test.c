@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of vttm's own logic, each on a small device of its own:
+ * the purgeable state machine and its accounting, which BO eviction from
+ * fake VRAM picks and that it keeps every byte, and what the shrinker
+ * callbacks do with runtime PM in direct reclaim and in kswapd.
+ */
+
+#include <linux/iosys-map.h>
+#include <linux/pm_runtime.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include <kunit/test.h>
+
+#include <drm/drm_gem.h>
+#include <drm/ttm/ttm_shrinker.h>
+#include <drm/ttm/ttm_tt.h>
+#include <drm/vttm_drm.h>
+
+#include "../vttm_bo.h"
+#include "../vttm_drv.h"
+
+#define VTTM_TEST_VRAM	SZ_1M
+#define VTTM_TEST_BO	SZ_256K
+
+static atomic_t vttm_test_ids = ATOMIC_INIT(1000);
+
+static int vttm_test_init(struct kunit *test)
+{
+	struct vttm_device *vdev;
+
+	vdev = vttm_device_create(atomic_inc_return(&vttm_test_ids),
+				  VTTM_TEST_VRAM);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vdev);
+	test->priv = vdev;
+
+	return 0;
+}
+
+static void vttm_test_exit(struct kunit *test)
+{
+	vttm_device_destroy(test->priv);
+}
+
+static struct vttm_bo *vttm_test_bo(struct kunit *test, u64 size,
+				    u32 placement, u32 flags)
+{
+	struct vttm_bo *bo;
+
+	KUNIT_ASSERT_EQ(test, vttm_bo_create(test->priv, size, placement,
+					     flags, &bo), 0);
+	return bo;
+}
+
+static void vttm_test_put(struct vttm_bo *bo)
+{
+	drm_gem_object_put(&bo->tbo.base);
+}
+
+static u32 vttm_test_word(u32 seed, size_t i)
+{
+	return seed ? seed * 0x9e3779b9u + (u32)i : 0;
+}
+
+/*
+ * Write a BO's pattern (or check it) through a kernel mapping, in VRAM or
+ * TT alike. Seed 0 means zeroes. Returns the number of wrong words. The
+ * fake VRAM is plain memory: it is used directly, not through the I/O
+ * accessors a vmap of I/O memory asks for (UML has none for it).
+ */
+static size_t vttm_test_pattern(struct kunit *test, struct vttm_bo *bo,
+				u32 seed, bool check)
+{
+	size_t words = PAGE_SIZE / sizeof(u32), bad = 0, off, i;
+	struct iosys_map map;
+	u32 *buf;
+
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, dma_resv_lock(bo->tbo.base.resv, NULL), 0);
+	if (bo->tbo.resource->mem_type == TTM_PL_VRAM)
+		iosys_map_set_vaddr(&map, vttm_bo_vram_vaddr(bo));
+	else
+		KUNIT_ASSERT_EQ(test, ttm_bo_vmap(&bo->tbo, &map), 0);
+	for (off = 0; off < bo->tbo.base.size; off += PAGE_SIZE) {
+		if (check) {
+			iosys_map_memcpy_from(buf, &map, off, PAGE_SIZE);
+			for (i = 0; i < words; i++)
+				bad += buf[i] != vttm_test_word(seed, off / 4 + i);
+		} else {
+			for (i = 0; i < words; i++)
+				buf[i] = vttm_test_word(seed, off / 4 + i);
+			iosys_map_memcpy_to(&map, off, buf, PAGE_SIZE);
+		}
+	}
+	if (bo->tbo.resource->mem_type != TTM_PL_VRAM)
+		ttm_bo_vunmap(&bo->tbo, &map);
+	dma_resv_unlock(bo->tbo.base.resv);
+	kunit_kfree(test, buf);
+
+	return bad;
+}
+
+static u32 vttm_test_mem_type(struct vttm_bo *bo)
+{
+	u32 mem_type;
+
+	dma_resv_lock(bo->tbo.base.resv, NULL);
+	mem_type = bo->tbo.resource->mem_type;
+	dma_resv_unlock(bo->tbo.base.resv);
+
+	return mem_type;
+}
+
+static bool vttm_test_madv(struct vttm_bo *bo, u32 madv)
+{
+	bool retained;
+
+	dma_resv_lock(bo->tbo.base.resv, NULL);
+	retained = vttm_bo_set_madv(bo, madv);
+	dma_resv_unlock(bo->tbo.base.resv);
+
+	return retained;
+}
+
+static void vttm_test_create_invalid(struct kunit *test)
+{
+	struct vttm_device *vdev = test->priv;
+	struct vttm_bo *bo = NULL;
+
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, 0, VTTM_PLACEMENT_TT, 0, &bo),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, 100, VTTM_PLACEMENT_TT, 0, &bo),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, VTTM_GEM_MAX_SIZE + PAGE_SIZE,
+					     VTTM_PLACEMENT_TT, 0, &bo), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, PAGE_SIZE, 0, 0, &bo),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, PAGE_SIZE, 3, 0, &bo),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, PAGE_SIZE, VTTM_PLACEMENT_TT,
+					     0x2, &bo), -EINVAL);
+	KUNIT_EXPECT_NULL(test, bo);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&vdev->bos));
+}
+
+/*
+ * willneed -> dontneed -> willneed keeps the contents and moves the pages
+ * between the shrinkable and purgeable counts; a purge is reported by the
+ * first willneed only, and the BO then reads as zeroes.
+ */
+static void vttm_test_madvise(struct kunit *test)
+{
+	struct vttm_device *vdev = test->priv;
+	struct ttm_shrinker *s = vdev->shrinker;
+	long pages = SZ_64K >> PAGE_SHIFT;
+	struct vttm_bo *bo;
+
+	bo = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo, 7, false), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->shrinkable_pages), pages);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 0);
+
+	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->shrinkable_pages), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), pages);
+	/* the same state twice changes nothing */
+	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), pages);
+
+	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_WILLNEED));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->shrinkable_pages), pages);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo, 7, true), 0);
+
+	/* purge it */
+	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
+	KUNIT_EXPECT_GE(test, ttm_shrinker_scan(s, pages, GFP_KERNEL, true),
+			pages);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.purged_bytes), SZ_64K);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(bo->tbo.ttm));
+	/* dontneed again does not report (nor forget) the purge */
+	KUNIT_EXPECT_FALSE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
+
+	KUNIT_EXPECT_FALSE(test, vttm_test_madv(bo, VTTM_MADV_WILLNEED));
+	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_WILLNEED));
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo, 0, true), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->shrinkable_pages), pages);
+
+	vttm_test_put(bo);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->shrinkable_pages), 0);
+}
+
+/* Fill VRAM with four BOs; the next VRAM BO evicts the least recent. */
+static void vttm_test_evict_lru(struct kunit *test)
+{
+	struct vttm_bo *bo[5];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		bo[i] = vttm_test_bo(test, VTTM_TEST_BO, VTTM_PLACEMENT_VRAM, 0);
+		KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[i]), TTM_PL_VRAM);
+		vttm_test_pattern(test, bo[i], i + 1, false);
+	}
+
+	bo[4] = vttm_test_bo(test, VTTM_TEST_BO, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[4]), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[0]), TTM_PL_TT);
+	for (i = 1; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[i]), TTM_PL_VRAM);
+
+	/* every byte made it, and the new BO does not see its predecessor */
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo[i], i + 1, true), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo[4], 0, true), 0);
+
+	for (i = 0; i < 5; i++)
+		vttm_test_put(bo[i]);
+}
+
+/* Pinned BOs are never picked; the next one on the LRU is. */
+static void vttm_test_evict_pinned(struct kunit *test)
+{
+	struct vttm_bo *bo[5];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		bo[i] = vttm_test_bo(test, VTTM_TEST_BO, VTTM_PLACEMENT_VRAM, 0);
+	dma_resv_lock(bo[0]->tbo.base.resv, NULL);
+	ttm_bo_pin(&bo[0]->tbo);
+	dma_resv_unlock(bo[0]->tbo.base.resv);
+
+	bo[4] = vttm_test_bo(test, VTTM_TEST_BO, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[0]), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[1]), TTM_PL_TT);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo[4]), TTM_PL_VRAM);
+
+	dma_resv_lock(bo[0]->tbo.base.resv, NULL);
+	ttm_bo_unpin(&bo[0]->tbo);
+	dma_resv_unlock(bo[0]->tbo.base.resv);
+	for (i = 0; i < 5; i++)
+		vttm_test_put(bo[i]);
+}
+
+/*
+ * A VRAM BO that cannot get VRAM (too big, or VRAM all pinned) falls back
+ * to TT instead of failing; so do BOs when VRAM is zero-sized.
+ */
+static void vttm_test_vram_fallback(struct kunit *test)
+{
+	struct vttm_bo *big, *pinned, *bo;
+
+	big = vttm_test_bo(test, 2 * VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(big), TTM_PL_TT);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, big, 3, false), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, big, 3, true), 0);
+
+	pinned = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(pinned), TTM_PL_VRAM);
+	dma_resv_lock(pinned->tbo.base.resv, NULL);
+	ttm_bo_pin(&pinned->tbo);
+	dma_resv_unlock(pinned->tbo.base.resv);
+
+	bo = vttm_test_bo(test, PAGE_SIZE, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_TT);
+
+	dma_resv_lock(pinned->tbo.base.resv, NULL);
+	ttm_bo_unpin(&pinned->tbo);
+	dma_resv_unlock(pinned->tbo.base.resv);
+	vttm_test_put(bo);
+	vttm_test_put(pinned);
+	vttm_test_put(big);
+}
+
+/* Freed VRAM is cleared before its next owner sees it. */
+static void vttm_test_vram_cleared(struct kunit *test)
+{
+	struct vttm_bo *bo;
+
+	bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	vttm_test_pattern(test, bo, 9, false);
+	vttm_test_put(bo);
+
+	bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, bo, 0, true), 0);
+	vttm_test_put(bo);
+}
+
+/* Run the shrinker's prepare (and finish, if it let the BO through). */
+static int vttm_test_prepare(struct vttm_device *vdev, struct vttm_bo *bo,
+			     bool may_wait)
+{
+	const struct ttm_shrink_ctx sctx = {
+		.pass = TTM_SHRINK_PASS_IDLE,
+		.may_wait = may_wait,
+		.gfp = GFP_KERNEL,
+	};
+	int ret;
+
+	ret = vttm_shrinker_funcs.prepare(vdev->shrinker, &bo->tbo, &sctx);
+	if (!ret) {
+		dma_resv_lock(bo->tbo.base.resv, NULL);
+		vttm_shrinker_funcs.finish(vdev->shrinker, &bo->tbo, &sctx, 0);
+		dma_resv_unlock(bo->tbo.base.resv);
+	}
+
+	return ret;
+}
+
+/*
+ * Compressed BOs need the engine to be shrunk. Direct reclaim uses the
+ * device only if it is awake, else skips the BO and queues the worker;
+ * kswapd and the forced shrink may wake it. Other BOs never touch it.
+ */
+static void vttm_test_rpm_decisions(struct kunit *test)
+{
+	struct vttm_device *vdev = test->priv;
+	struct device *dev = vdev->drm.dev;
+	struct vttm_bo *plain, *ccs;
+
+	plain = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT, 0);
+	ccs = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT,
+			   VTTM_GEM_CREATE_COMPRESSED);
+	KUNIT_ASSERT_TRUE(test, pm_runtime_suspended(dev));
+
+	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, plain, false), 0);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
+
+	/* direct reclaim, suspended: skipped, not woken, deferred */
+	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, false), -EAGAIN);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages),
+			SZ_64K >> PAGE_SHIFT);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&vdev->reclaim_work));
+	cancel_delayed_work_sync(&vdev->reclaim_work);
+	atomic_long_set(&vdev->deferred_pages, 0);
+
+	/* direct reclaim, awake: used, and its reference given back */
+	KUNIT_ASSERT_EQ(test, pm_runtime_resume_and_get(dev), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, false), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages), 0);
+	pm_runtime_put_sync_suspend(dev);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
+
+	/* kswapd or forced: woken for the BO, then let go */
+	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, true), 0);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_active(dev));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), 0);
+
+	vttm_test_put(ccs);
+	vttm_test_put(plain);
+}
+
+static struct kunit_case vttm_test_cases[] = {
+	KUNIT_CASE(vttm_test_create_invalid),
+	KUNIT_CASE(vttm_test_madvise),
+	KUNIT_CASE(vttm_test_evict_lru),
+	KUNIT_CASE(vttm_test_evict_pinned),
+	KUNIT_CASE(vttm_test_vram_fallback),
+	KUNIT_CASE(vttm_test_vram_cleared),
+	KUNIT_CASE(vttm_test_rpm_decisions),
+	{}
+};
+
+static struct kunit_suite vttm_test_suite = {
+	.name = "vttm",
+	.init = vttm_test_init,
+	.exit = vttm_test_exit,
+	.test_cases = vttm_test_cases,
+};
+
+kunit_test_suite(vttm_test_suite);
