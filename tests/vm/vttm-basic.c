@@ -144,6 +144,11 @@ TEST_F(vttm, shrink_node)
 			TH_LOG("%s changed by a malformed write", key);
 	}
 
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "4096", 4));
+	EXPECT_EQ(4096, vttm_node_value(&self->v, "shrink", "requested_bytes"));
+	EXPECT_GE(vttm_node_value(&self->v, "shrink", "freed_bytes"), 4096);
+	EXPECT_EQ(0, vttm_node_value(&self->v, "shrink", "status"));
+
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "64K", 3));
 	EXPECT_EQ(65536, vttm_node_value(&self->v, "shrink", "requested_bytes"));
 	EXPECT_GE(vttm_node_value(&self->v, "shrink", "freed_bytes"), 65536);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Overcommit the guest with GPU memory: BOs totalling twice its RAM, sizes
- * from 4 KiB to 64 MiB, each filled through mmap with its own pattern,
+ * from 4 KiB to 64 MiB, a third of them created in VRAM (which fills up
+ * and evicts to TT), each filled through mmap with its own pattern,
  * then every byte of every BO read back. The TTM shrinker must back BOs
  * up (to shmem, then swap) as memory runs out and restore them on access:
  * no mismatch, no OOM kill (the runner scans the kernel log), and the
@@ -72,8 +73,9 @@ TEST_F_TIMEOUT(overcommit, twice_ram_every_byte_back, 1500)
 		struct bo *bo = &self->bos[self->nr];
 
 		bo->size = sizes[self->nr % (sizeof(sizes) / sizeof(sizes[0]))];
-		ASSERT_EQ(0, vttm_create(&self->v, bo->size, VTTM_PLACEMENT_TT, 0,
-					 &bo->handle, NULL))
+		ASSERT_EQ(0, vttm_create(&self->v, bo->size,
+					 self->nr % 3 ? VTTM_PLACEMENT_TT : VTTM_PLACEMENT_VRAM,
+					 0, &bo->handle, NULL))
 			TH_LOG("BO %d of %zu bytes, %llu MiB so far", self->nr, bo->size,
 			       (unsigned long long)(total >> 20));
 		bo->map = vttm_map(&self->v, bo->handle, bo->size);

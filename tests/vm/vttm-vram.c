@@ -44,8 +44,11 @@ TEST_F(vram, mmap_and_engine_in_vram)
 	ASSERT_NE(NULL, pb);
 
 	/* a new VRAM BO reads as zeroes, whoever had the memory before */
+	size_t nonzero = 0;
+
 	for (size_t i = 0; i < size / 8; i++)
-		ASSERT_EQ(0, pa[i]) TH_LOG("word %zu of a new VRAM BO is not zero", i);
+		nonzero += pa[i] != 0;
+	EXPECT_EQ(0, nonzero) TH_LOG("a new VRAM BO is not all zeroes");
 	vm_fill(pa, size, 21);
 
 	/* VRAM -> TT by the engine, then TT -> VRAM */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DRM devices and where their shrinker nodes are.
+ */
+#ifndef XS_DEVICE_H
+#define XS_DEVICE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct xs_device {
+	int card;			/* N of /dev/dri/cardN, the minor's index */
+	char node[PATH_MAX];		/* /dev/dri/cardN (under --root) */
+	char driver[64];		/* "vttm", "xe", ... or "unknown" */
+	char bus[64];			/* from libdrm: "pci 0000:03:00.0", or "-" */
+	char debugfs[PATH_MAX];		/* .../debug/dri/N/shrinker */
+	char threshold[PATH_MAX];	/* .../drm/cardN/device/svm_migrate_threshold */
+};
+
+/* The shrinker nodes, in the order list shows them. */
+extern const char *const xs_nodes[4];
+
+/*
+ * Find the DRM cards: those libdrm knows (drmGetDevices2) and any other
+ * /dev/dri/cardN (platform devices without a device tree, such as vttm
+ * and vkms, are not reported by libdrm). Under @root (a fake tree for
+ * tests), only the directory is scanned.
+ * Return: the number of devices (sorted by card), or -errno.
+ */
+int xs_devices(const char *root, struct xs_device **devs);
+
+/*
+ * Pick a device by card number or /dev/dri path, or, with @spec NULL, the
+ * first that has the shrinker nodes. Return: the index, -ENODEV, -ENOENT
+ * (no device has the nodes), or -EACCES (debugfs is not readable).
+ */
+int xs_pick(struct xs_device *devs, int n, const char *spec);
+
+/*
+ * Whether a node exists: 1, 0, or -EACCES when its directory cannot be
+ * looked into (debugfs is root-only).
+ */
+int xs_node_present(const struct xs_device *dev, const char *node);
+
+#endif
