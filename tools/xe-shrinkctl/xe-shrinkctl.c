@@ -874,10 +874,8 @@ int main(int argc, char **argv)
 			return fail(EXIT_USAGE, "unknown option '%s'; see --help", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return fail(EXIT_USAGE, "no command; see --help");
 	cmd = argv[optind++];
 	if (!o.root)
 		o.root = "";
