@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * make demo, inside the VM: GPU buffer objects on vttm overcommit the
- * guest's memory, the TTM shrinker backs them up, a forced shrink frees
- * more on request, and every byte comes back.
+ * make demo, inside the VM: GPU buffer objects on vttm (in fake VRAM and
+ * in TT) overcommit the guest's memory, the TTM shrinker backs them up,
+ * xe-shrinkctl shows the state, marks BOs purgeable and forces a shrink,
+ * and every byte that was not purgeable comes back. $XE_SHRINKCTL is the
+ * CLI to use.
  */
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -19,27 +21,33 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void show_stats(struct vttm *v, const char *when)
+/* Run xe-shrinkctl with @args, showing the command. Return: its status. */
+static int cli_run(const char *args, int show)
 {
-	static const char *const keys[] = {
-		"shrinkable_bytes", "purgeable_bytes", "backed_up_bytes", "backup_bytes",
-		"restore_bytes", "purged_bytes", "scan_calls", "skipped_busy",
-	};
+	const char *x = getenv("XE_SHRINKCTL");
+	char cmd[512];
+	int ret;
 
-	printf("\n  shrinker stats %s:\n", when);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		int64_t val = vttm_node_value(v, "stats", keys[i]);
+	snprintf(cmd, sizeof(cmd), "%s %s", x ? x : "xe-shrinkctl", args);
+	if (show)
+		printf("\n   # xe-shrinkctl %s\n", args);
+	else
+		strncat(cmd, " >/dev/null", sizeof(cmd) - strlen(cmd) - 1);
+	fflush(stdout);
+	ret = system(cmd);
+	fflush(stdout);
+	return ret;
+}
 
-		if (strstr(keys[i], "bytes"))
-			printf("    %-18s %8lld MiB\n", keys[i], (long long)(val >> 20));
-		else
-			printf("    %-18s %8lld\n", keys[i], (long long)val);
-	}
+static int cli(const char *args)
+{
+	return cli_run(args, 1);
 }
 
 int main(void)
 {
-	struct { uint32_t handle; size_t size; uint64_t *map; } *bos;
+	struct { uint32_t handle, id; size_t size; uint64_t *map; } *bos;
+	char args[64];
 	uint64_t total = 0, target, mismatches = 0;
 	int nr = 0, purgeable = 0;
 	struct sysinfo si;
@@ -56,13 +64,16 @@ int main(void)
 
 	printf("\n== vttm demo: GPU buffer objects overcommit a %lu MiB machine\n",
 	       (unsigned long)(si.totalram * si.mem_unit >> 20));
-	printf("\n1. Allocate %llu MiB of BOs (1.5x RAM), each filled through mmap with its own pattern\n",
-	       (unsigned long long)(target >> 20));
+	if (cli("list"))
+		return 1;
+	printf("\n1. Allocate %llu MiB of BOs (1.5x RAM, every fourth in VRAM), each filled\n"
+	       "   through mmap with its own pattern\n", (unsigned long long)(target >> 20));
 	t0 = now();
 	while (total < target && nr < 4096) {
 		size_t size = sizes[nr % (sizeof(sizes) / sizeof(sizes[0]))];
 
-		if (vttm_create(&v, size, VTTM_PLACEMENT_TT, 0, &bos[nr].handle, NULL)) {
+		if (vttm_create(&v, size, nr % 4 ? VTTM_PLACEMENT_TT : VTTM_PLACEMENT_VRAM, 0,
+				&bos[nr].handle, &bos[nr].id)) {
 			perror("demo: create");
 			return 1;
 		}
@@ -76,35 +87,31 @@ int main(void)
 		total += size;
 		nr++;
 	}
-	printf("   %d BOs, %llu MiB in %.0f s; the shrinker backed up what did not fit\n",
-	       nr, (unsigned long long)(total >> 20), now() - t0);
-
-	/* every tenth BO: userspace says it does not need the contents */
-	for (int i = 9; i < nr; i += 10, purgeable++)
-		vttm_madvise(&v, bos[i].handle, VTTM_MADV_DONTNEED, NULL);
-	printf("   %d BOs marked purgeable (madvise DONTNEED)\n", purgeable);
-	show_stats(&v, "after allocating");
-
-	printf("\n2. Force a 256 MiB shrink: echo 256M > %s/shrink\n", v.debugfs);
-	if (vttm_node_write(&v, "shrink", "256M", 4)) {
-		perror("demo: shrink");
+	printf("   %d BOs, %llu MiB in %.0f s; VRAM evicted to TT and the shrinker backed up\n"
+	       "   what did not fit\n", nr, (unsigned long long)(total >> 20), now() - t0);
+	if (cli("stats") || cli("bos --sort size --limit 8"))
 		return 1;
-	}
-	printf("   requested %lld MiB: freed %lld MiB (purged %lld, backed up %lld) in %lld ms\n",
-	       (long long)vttm_node_value(&v, "shrink", "requested_bytes") >> 20,
-	       (long long)vttm_node_value(&v, "shrink", "freed_bytes") >> 20,
-	       (long long)vttm_node_value(&v, "shrink", "purged_bytes") >> 20,
-	       (long long)vttm_node_value(&v, "shrink", "backed_up_bytes") >> 20,
-	       (long long)vttm_node_value(&v, "shrink", "duration_ns") / 1000000);
 
-	printf("\n3. Read every byte of every BO that was not purgeable back through mmap\n");
+	printf("\n2. Mark every tenth BO purgeable: its contents may be dropped, not backed up\n");
+	for (int i = 9; i < nr; i += 10, purgeable++) {
+		snprintf(args, sizeof(args), "purgeable %u dontneed", bos[i].id);
+		if (cli_run(args, i == 9))
+			return 1;
+	}
+	printf("   ... %d BOs in all\n", purgeable);
+
+	printf("\n3. Force a 256 MiB shrink\n");
+	if (cli("shrink --bytes 256M"))
+		return 1;
+
+	printf("\n4. Read every byte of every BO that was not purgeable back through mmap\n");
 	t0 = now();
 	for (int i = 0; i < nr; i++)
 		if ((i + 1) % 10)
 			mismatches += vm_mismatches(bos[i].map, bos[i].size, i + 1);
 	printf("   %s: %llu mismatched words, %.0f s\n", mismatches ? "FAILED" : "intact",
 	       (unsigned long long)mismatches, now() - t0);
-	show_stats(&v, "at the end");
+	cli("stats");
 	printf("\n== %s\n\n", mismatches ? "demo FAILED: data was lost" :
 	       "every byte came back: GPU memory was reclaimable");
 	return mismatches ? 1 : 0;

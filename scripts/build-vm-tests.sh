@@ -29,3 +29,6 @@ for src in "$ROOT"/demo/*.c; do
 		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
 	fi
 done
+
+# xe-shrinkctl, which the demo and the CLI's VM test run in the guest
+make -s -C "$ROOT/tools/xe-shrinkctl" O="$BUILD/xe-shrinkctl" CC="ccache gcc"

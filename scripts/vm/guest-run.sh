@@ -24,6 +24,9 @@ arg() {
 }
 
 poweroff_now() {
+	# Bring swapped-out pages (ours, init's) back first: power-off takes
+	# the swap disk away, and a page fault on it then kills init.
+	swapoff -a 2>/dev/null
 	sync
 	echo o >/proc/sysrq-trigger
 	sleep 10
@@ -60,7 +63,8 @@ if [[ "$MODE" == shell ]]; then
 fi
 
 if [[ "$MODE" == demo ]]; then
-	"$PROJECT/build/demo/vttm-demo" 2>&1 | tee "$OUT/demo.log"
+	XE_SHRINKCTL="$PROJECT/build/xe-shrinkctl/xe-shrinkctl" \
+		"$PROJECT/build/demo/vttm-demo" 2>&1 | tee "$OUT/demo.log"
 	echo "${PIPESTATUS[0]}" >"$OUT/guest-rc"
 	dmesg >"$OUT/dmesg.txt"
 	poweroff_now

@@ -148,6 +148,8 @@ TEST_F(vttm, shrink_node)
 	EXPECT_EQ(4096, vttm_node_value(&self->v, "shrink", "requested_bytes"));
 	EXPECT_GE(vttm_node_value(&self->v, "shrink", "freed_bytes"), 4096);
 	EXPECT_EQ(0, vttm_node_value(&self->v, "shrink", "status"));
+	/* the BO is backed up whole: read it back for the next request */
+	EXPECT_EQ(0, vm_mismatches(p, size, 2));
 
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "64K", 3));
 	EXPECT_EQ(65536, vttm_node_value(&self->v, "shrink", "requested_bytes"));

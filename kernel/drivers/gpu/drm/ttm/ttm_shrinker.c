@@ -104,6 +104,18 @@ static void ttm_shrinker_backend_full(struct ttm_shrink_run *run)
 	atomic64_inc(&run->s->stats.enospc);
 }
 
+/* Count (if @counter) and trace a BO left alone. Return: 0 pages. */
+static long ttm_shrinker_skip(struct ttm_shrink_run *run,
+			      struct ttm_buffer_object *bo,
+			      atomic64_t *counter, const char *reason)
+{
+	if (counter)
+		atomic64_inc(counter);
+	trace_ttm_shrink_skip(ttm_shrinker_name(run->s), bo->base.size,
+			      run->sctx.pass, reason);
+	return 0;
+}
+
 /* Shrink one reserved BO in the current pass. Return: pages freed. */
 static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 			    struct ttm_operation_ctx *ctx,
@@ -127,33 +139,35 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	/* Pass 1 only purges; later passes back up, after a full backend only purge. */
 	if (run->sctx.pass == TTM_SHRINK_PASS_PURGE && !purgeable)
 		return 0;
-	if (!purgeable && (run->backend_full || !(run->sctx.gfp & __GFP_FS)))
-		return 0;
+	if (!purgeable && run->backend_full)
+		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
+	if (!purgeable && !(run->sctx.gfp & __GFP_FS))
+		return ttm_shrinker_skip(run, bo, NULL, "no_fs");
 
 	switch (ttm_bo_shrink_check(bo, ctx)) {
 	case TTM_BO_SHRINK_OK:
 		break;
 	case TTM_BO_SHRINK_PINNED:
-		atomic64_inc(&st->skipped_pinned);
-		return 0;
+		return ttm_shrinker_skip(run, bo, &st->skipped_pinned, "pinned");
 	case TTM_BO_SHRINK_BUSY:
-		atomic64_inc(&st->skipped_busy);
-		return 0;
+		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+	case TTM_BO_SHRINK_EXTERNAL:
+		return ttm_shrinker_skip(run, bo, NULL, "exported");
 	default:
-		return 0;
+		return 0;	/* nothing to free: not a skip */
 	}
 
 	/* Backing up into a full backend frees nothing (shmem: no free swap). */
 	if (!purgeable && !ttm_shrinker_backup_space(s)) {
 		ttm_shrinker_backend_full(run);
-		return 0;
+		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
 	}
 
 	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
-	if (ret) {
-		atomic64_inc(ret == -EAGAIN ? &st->skipped_rpm : &st->skipped_busy);
-		return 0;
-	}
+	if (ret == -EAGAIN)
+		return ttm_shrinker_skip(run, bo, &st->skipped_rpm, "rpm");
+	if (ret)
+		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
 
 	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp);
 	trace_ttm_bo_shrink(bo, bo->base.size, bo->resource ? bo->resource->mem_type : 0,
@@ -184,7 +198,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	case -EAGAIN:
 		break;
 	case -EBUSY:
-		atomic64_inc(&st->skipped_busy);
+		ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
 		break;
 	case -ENOSPC:
 		ttm_shrinker_backend_full(run);

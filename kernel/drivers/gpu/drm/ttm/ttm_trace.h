@@ -142,6 +142,22 @@ TRACE_EVENT(ttm_lru_walk,
 		      __entry->steps, __entry->skipped_locked, __entry->freed)
 );
 
+/* A BO the shrinker was offered but left alone, and why. */
+TRACE_EVENT(ttm_shrink_skip,
+	    TP_PROTO(const char *dev, u64 size, int pass, const char *reason),
+	    TP_ARGS(dev, size, pass, reason),
+	    TP_STRUCT__entry(__string(dev, dev)
+			     __field(u64, size)
+			     __field(int, pass)
+			     __string(reason, reason)),
+	    TP_fast_assign(__assign_str(dev);
+			   __entry->size = size;
+			   __entry->pass = pass;
+			   __assign_str(reason);),
+	    TP_printk("dev=%s size=%llu pass=%d reason=%s", __get_str(dev),
+		      __entry->size, __entry->pass, __get_str(reason))
+);
+
 #endif
 
 /* The Makefile puts this directory on the include path. */

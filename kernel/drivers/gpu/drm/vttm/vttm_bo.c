@@ -462,19 +462,20 @@ int vttm_bo_mmap_offset_ioctl(struct drm_device *drm, void *data,
  * vttm_bo_set_madv() - Change a BO's purgeable state
  * @bo: The BO, reserved.
  * @madv: VTTM_MADV_WILLNEED or VTTM_MADV_DONTNEED.
- *
- * A purge is reported once: by the first willneed after it.
+ * @owner: The BO's user is asking (the madvise ioctl): a willneed tells it
+ * of a purge once, and then forgets it. An administrator's willneed
+ * (debugfs) leaves the purge for the owner to learn of.
  *
  * Return: Whether the contents are still there.
  */
-bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv)
+bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner)
 {
 	struct ttm_tt *tt = bo->tbo.ttm;
 	bool retained = !(tt && ttm_tt_purged(tt));
 
 	WRITE_ONCE(bo->madv, madv);
-	/* Willneed acknowledges a purge: report it once, then forget it. */
-	if (madv == VTTM_MADV_WILLNEED && tt)
+	/* The owner's willneed acknowledges a purge: report it once. */
+	if (madv == VTTM_MADV_WILLNEED && owner && tt)
 		ttm_tt_clear_purged(tt);
 	vttm_bo_account(bo, vttm_tt_resident(tt));
 
@@ -495,7 +496,7 @@ int vttm_bo_madvise_ioctl(struct drm_device *drm, void *data,
 	bo = vttm_bo_lookup_lock(file, args->handle, &err);
 	if (!bo)
 		return err;
-	args->retained = vttm_bo_set_madv(bo, args->madv);
+	args->retained = vttm_bo_set_madv(bo, args->madv, true);
 	vttm_bo_unlock_put(bo);
 
 	return 0;
@@ -687,7 +688,7 @@ static int vttm_shrink_set_purgeable(struct ttm_shrinker *shrinker, u32 id,
 	ret = dma_resv_lock_interruptible(bo->tbo.base.resv, NULL);
 	if (!ret) {
 		vttm_bo_set_madv(bo, dontneed ? VTTM_MADV_DONTNEED :
-					       VTTM_MADV_WILLNEED);
+					       VTTM_MADV_WILLNEED, false);
 		dma_resv_unlock(bo->tbo.base.resv);
 	}
 	ttm_bo_put(&bo->tbo);

@@ -61,7 +61,7 @@ extern const struct ttm_shrinker_funcs vttm_shrinker_funcs;
 
 int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		   u32 flags, struct vttm_bo **out);
-bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv);
+bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner);
 void *vttm_bo_vram_vaddr(struct vttm_bo *bo);
 int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file);

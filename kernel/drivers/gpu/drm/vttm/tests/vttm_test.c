@@ -114,15 +114,21 @@ static u32 vttm_test_mem_type(struct vttm_bo *bo)
 	return mem_type;
 }
 
-static bool vttm_test_madv(struct vttm_bo *bo, u32 madv)
+static bool vttm_test_madv_by(struct vttm_bo *bo, u32 madv, bool owner)
 {
 	bool retained;
 
 	dma_resv_lock(bo->tbo.base.resv, NULL);
-	retained = vttm_bo_set_madv(bo, madv);
+	retained = vttm_bo_set_madv(bo, madv, owner);
 	dma_resv_unlock(bo->tbo.base.resv);
 
 	return retained;
+}
+
+/* As the madvise ioctl does it. */
+static bool vttm_test_madv(struct vttm_bo *bo, u32 madv)
+{
+	return vttm_test_madv_by(bo, madv, true);
 }
 
 static void vttm_test_create_invalid(struct kunit *test)
@@ -184,6 +190,9 @@ static void vttm_test_madvise(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(bo->tbo.ttm));
 	/* dontneed again does not report (nor forget) the purge */
 	KUNIT_EXPECT_FALSE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
+	/* nor does an administrator's willneed (debugfs): the owner must learn */
+	vttm_test_madv_by(bo, VTTM_MADV_WILLNEED, false);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(bo->tbo.ttm));
 
 	KUNIT_EXPECT_FALSE(test, vttm_test_madv(bo, VTTM_MADV_WILLNEED));
 	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_WILLNEED));

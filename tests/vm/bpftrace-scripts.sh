@@ -1,0 +1,57 @@
+#!/bin/bash
+# The bpftrace scripts in tracepoints/ attach and produce non-empty
+# histograms while BOs overcommit the guest (1.3x RAM): all three run at
+# once during the vttm overcommit workload. Their outputs are kept in the
+# run's directory (bpftrace-*.txt) and make the examples in tracepoints/.
+set -u
+PROJECT=${PROJECT:-$(cd "$(dirname "$0")/../.." && pwd)}
+OUT=${VM_OUT:-/tmp}
+WORKLOAD="$PROJECT/build/tests/vm/vttm-overcommit"
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+declare -A pids=()
+for s in reclaim-latency bo-backup lru-walk; do
+	bpftrace "$PROJECT/tracepoints/$s.bt" >"$OUT/bpftrace-$s.txt" 2>&1 &
+	pids[$s]=$!
+done
+for s in "${!pids[@]}"; do
+	for _ in $(seq 600); do
+		grep -q '^Attaching' "$OUT/bpftrace-$s.txt" 2>/dev/null && break
+		kill -0 "${pids[$s]}" 2>/dev/null || break
+		sleep 0.2
+	done
+done
+sleep 1
+
+VTTM_OVERCOMMIT=1.3 "$WORKLOAD" >"$OUT/bpftrace-workload.txt" 2>&1 ||
+	bad "the workload failed: $(tail -5 "$OUT/bpftrace-workload.txt")"
+
+for s in "${!pids[@]}"; do
+	kill -INT "${pids[$s]}" 2>/dev/null
+	wait "${pids[$s]}"
+	f="$OUT/bpftrace-$s.txt"
+	echo "=== $s"
+	cat "$f"
+	grep -qE '^Attaching [0-9]+ probes' "$f" || bad "$s.bt did not attach"
+	grep -qiE 'error|warning' "$f" && bad "$s.bt reported an error or warning"
+done
+
+# a histogram is a map line followed by at least one bucket "[a, b) n |@..|"
+nonempty() { # FILE MAP
+	awk -v m="$2" '$0 ~ "^@"m"(\\[|:)" { inmap = 1; next }
+		inmap && /^\[/ && /\|@*\|/ { found = 1 } /^$/ { inmap = 0 }
+		END { exit !found }' "$1"
+}
+for want in reclaim-latency:kswapd_scan_us bo-backup:backup_kib bo-backup:backup_mib_per_s \
+	bo-backup:restore_kib bo-backup:restore_mib_per_s lru-walk:steps_per_freed_bo; do
+	s=${want%%:*} map=${want#*:}
+	if nonempty "$OUT/bpftrace-$s.txt" "$map"; then
+		echo "ok $s: @$map has buckets"
+	else
+		bad "$s: histogram @$map is empty or missing"
+	fi
+done
+grep -qE '^@skipped\[locked\]|^@skipped\[' "$OUT/bpftrace-lru-walk.txt" ||
+	bad "lru-walk: no skip reasons printed"
+((fails == 0))
