@@ -11,7 +11,7 @@ fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 minor=
-for d in /sys/kernel/debug/dri/*/; do
+for d in /sys/kernel/debug/dri/[0-9]*/; do
 	[[ $(cut -d' ' -f1 "$d/name" 2>/dev/null) == vttm ]] && minor=$(basename "$d")
 done
 [[ -n "$minor" ]] || { echo "no vttm device in debugfs"; exit 1; }
@@ -24,7 +24,7 @@ while IFS='|' read -r _ path m _; do
 	path=${path//<minor>/$minor}
 	path=${path//<N>/$minor}
 	mode[$path]=$(tr -d ' ' <<<"$m")
-done < <(grep -E '^\| `/sys/' "$TABLE")
+done <<<"$(grep -E '^\| `/sys/' "$TABLE")"
 ((${#mode[@]} >= 12)) || bad "only ${#mode[@]} rows in $TABLE"
 
 for path in "${!mode[@]}"; do
@@ -50,6 +50,9 @@ docs=$(grep -h '^What:' "$PROJECT"/Documentation/ABI/testing/* | awk '{print $2}
 table=$(grep -E '^\| `/sys/' "$TABLE" | sed 's/^| `\([^`]*\)`.*/\1/' | sort)
 if [[ "$docs" != "$table" ]]; then
 	bad "Documentation/ABI/testing and $TABLE differ:"
-	diff <(echo "$docs") <(echo "$table")
+	echo "Documentation/ABI/testing:"
+	echo "$docs"
+	echo "table:"
+	echo "$table"
 fi
 ((fails == 0))

@@ -34,7 +34,7 @@ for s in "${!pids[@]}"; do
 	echo "=== $s"
 	cat "$f"
 	grep -qE '^Attaching [0-9]+ probes' "$f" || bad "$s.bt did not attach"
-	grep -qiE 'error|warning' "$f" && bad "$s.bt reported an error or warning"
+	grep -qE '(^|: )(ERROR|WARNING)' "$f" && bad "$s.bt reported an error or warning"
 done
 
 # a histogram is a map line followed by at least one bucket "[a, b) n |@..|"

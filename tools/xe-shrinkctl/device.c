@@ -69,7 +69,7 @@ static void driver_name(const char *root, struct xs_device *d)
 }
 
 /* What libdrm says of the bus of @node, if it knows the device. */
-static void bus_info(drmDevicePtr *ldevs, int nl, struct xs_device *d)
+static void bus_info(drmDevicePtr const *ldevs, int nl, struct xs_device *d)
 {
 	int i;
 
@@ -170,11 +170,12 @@ int xs_node_present(const struct xs_device *dev, const char *node)
 int xs_pick(struct xs_device *devs, int n, const char *spec)
 {
 	bool denied = false;
-	int i, want = -1;
+	int i;
 
 	if (spec) {
 		const char *base = strrchr(spec, '/');
 		uint64_t card;
+		int want;
 
 		/* "1", "card1" or "/dev/dri/card1" */
 		if (!xs_parse_uint(spec, 4095, &card))

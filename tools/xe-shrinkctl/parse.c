@@ -139,21 +139,21 @@ int xs_parse_kv_text(const char *text, size_t len,
 	int bad = 0;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *line = p, *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
 		struct xs_kv kv;
 
-		if (l) {
-			if (xs_parse_kv(p, l, &kv)) {
-				bad++;
-			} else {
-				int ret = fn(&kv, arg);
+		p = eol + 1;
+		if (eol == line)	/* empty line */
+			continue;
+		if (xs_parse_kv(line, (size_t)(eol - line), &kv)) {
+			bad++;
+		} else {
+			int ret = fn(&kv, arg);
 
-				if (ret < 0)
-					return ret;
-			}
+			if (ret < 0)
+				return ret;
 		}
-		p += l + 1;
 	}
 	return bad;
 }

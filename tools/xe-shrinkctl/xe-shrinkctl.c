@@ -78,13 +78,13 @@ static int fail_access(int err, const char *path)
 /* A whole (small) file. Return: bytes, or -errno. */
 static ssize_t read_text(const char *path, char *buf, size_t size)
 {
-	ssize_t n, total = 0;
+	ssize_t total = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	while ((size_t)total < size - 1) {
-		n = read(fd, buf + total, size - 1 - (size_t)total);
+		ssize_t n = read(fd, buf + total, size - 1 - (size_t)total);
 		if (n < 0) {
 			n = -errno;
 			close(fd);
@@ -441,8 +441,8 @@ static double now(void)
 
 static int cmd_watch(struct ctx *c)
 {
-	struct kv_table a, b, *cur = &a, *prev = NULL;
-	double interval = c->o->interval_val, t0, t1;
+	struct kv_table a = { .n = 0 }, b = { .n = 0 }, *cur = &a, *prev = NULL;
+	double interval = c->o->interval_val, t0;
 	uint64_t count = c->o->count_val, n;
 	int ret;
 
@@ -466,7 +466,8 @@ static int cmd_watch(struct ctx *c)
 		ret = load_kv(c, "stats", cur);
 		if (ret)
 			return ret;
-		t1 = now();
+		double t1 = now();
+
 		if (c->o->json) {
 			print_stats_json(c, cur, prev, t1 - t0);
 		} else {
@@ -646,15 +647,17 @@ static int cmd_purgeable(struct ctx *c)
 
 static int cmd_threshold(struct ctx *c)
 {
-	char text[64], num[32], h[32];
+	char text[64];
 	uint64_t val;
 	ssize_t n;
-	int ret;
 
 	if (access(c->dev->threshold, F_OK))
 		return fail(EXIT_NODEV, "card%d (%s) has no svm_migrate_threshold (%s)",
 			    c->dev->card, c->dev->driver, c->dev->threshold);
 	if (c->o->have_size) {
+		char num[32];
+		int ret;
+
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)c->o->size);
 		ret = write_text(c->dev->threshold, num);
 		if (ret == 1)
@@ -680,6 +683,8 @@ static int cmd_threshold(struct ctx *c)
 		xs_json_uint(&j, "svm_migrate_threshold", val);
 		xs_json_close(&j, '}');
 	} else {
+		char h[32];
+
 		printf("card%d svm_migrate_threshold: %llu (%s)\n", c->dev->card,
 		       (unsigned long long)val, human(val, h, sizeof(h)));
 	}

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1), back[32];
+	char *s = malloc(size + 1);
 	size_t len;
 	uint64_t v;
 
@@ -27,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!v)
 			abort();
 		if (len && s[len - 1] >= '0' && s[len - 1] <= '9') {
+			char back[32];
+
 			snprintf(back, sizeof(back), "%llu", (unsigned long long)v);
 			/* leading zeroes are the one way to differ */
 			if (strcmp(back, s + strspn(s, "0")) && strspn(s, "0") != len)
