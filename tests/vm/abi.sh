@@ -10,9 +10,14 @@ TABLE="$PROJECT/debugfs-abi/README.md"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# the primary node's minor (a card number): render nodes are 128 and up
 minor=
-for d in /sys/kernel/debug/dri/[0-9]*/; do
-	[[ $(cut -d' ' -f1 "$d/name" 2>/dev/null) == vttm ]] && minor=$(basename "$d")
+for card in /dev/dri/card*; do
+	n=${card#/dev/dri/card}
+	if [[ $(cut -d' ' -f1 "/sys/kernel/debug/dri/$n/name" 2>/dev/null) == vttm ]]; then
+		minor=$n
+		break
+	fi
 done
 [[ -n "$minor" ]] || { echo "no vttm device in debugfs"; exit 1; }
 echo "vttm is dri/$minor"
