@@ -200,6 +200,15 @@ static int write_node(struct ctx *c, const char *path, const char *s, const char
 	return 0;
 }
 
+/* Start a JSON object on stdout that says which device it is about. */
+static void json_device(struct xs_json *j, const struct ctx *c)
+{
+	xs_json_init(j, stdout);
+	xs_json_open(j, NULL, '{');
+	xs_json_int(j, "card", c->dev->card);
+	xs_json_str(j, "driver", c->dev->driver);
+}
+
 /* ---- list ---- */
 
 static int cmd_list(struct ctx *c)
@@ -322,10 +331,7 @@ static int cmd_shrink(struct ctx *c)
 	if (c->o->json) {
 		struct xs_json j;
 
-		xs_json_init(&j, stdout);
-		xs_json_open(&j, NULL, '{');
-		xs_json_int(&j, "card", c->dev->card);
-		xs_json_str(&j, "driver", c->dev->driver);
+		json_device(&j, c);
 		for (i = 0; i < sizeof(shrink_keys) / sizeof(shrink_keys[0]); i++) {
 			const struct xs_kv *kv = find_kv(&t, shrink_keys[i]);
 
@@ -363,10 +369,7 @@ static void print_stats_json(struct ctx *c, const struct kv_table *t,
 	struct xs_json j;
 	int i;
 
-	xs_json_init(&j, stdout);
-	xs_json_open(&j, NULL, '{');
-	xs_json_int(&j, "card", c->dev->card);
-	xs_json_str(&j, "driver", c->dev->driver);
+	json_device(&j, c);
 	xs_json_open(&j, "stats", '{');
 	for (i = 0; i < t->n; i++) {
 		if (t->kv[i].is_num)
@@ -631,9 +634,7 @@ static int cmd_purgeable(struct ctx *c)
 	if (c->o->json) {
 		struct xs_json j;
 
-		xs_json_init(&j, stdout);
-		xs_json_open(&j, NULL, '{');
-		xs_json_int(&j, "card", c->dev->card);
+		json_device(&j, c);
 		xs_json_uint(&j, "id", id);
 		xs_json_str(&j, "madvise", c->o->advice);
 		xs_json_close(&j, '}');
@@ -677,9 +678,7 @@ static int cmd_threshold(struct ctx *c)
 	if (c->o->json) {
 		struct xs_json j;
 
-		xs_json_init(&j, stdout);
-		xs_json_open(&j, NULL, '{');
-		xs_json_int(&j, "card", c->dev->card);
+		json_device(&j, c);
 		xs_json_uint(&j, "svm_migrate_threshold", val);
 		xs_json_close(&j, '}');
 	} else {
