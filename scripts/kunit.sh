@@ -21,7 +21,7 @@ python3 tools/testing/kunit/kunit.py run \
 	--jobs="$JOBS" \
 	--timeout="${KUNIT_TIMEOUT:-1200}" \
 	--make_options="CC=ccache gcc" \
-	--kernel_args=vttm.vram_size_mb=16 \
+	--kernel_args=vttm.num_devices=0 \
 	"$@" 2>&1 | tee "$KUNIT_LOG"
 rc=${PIPESTATUS[0]}
 

@@ -30,7 +30,7 @@ while IFS='|' read -r _ path m _; do
 	path=${path//<N>/$minor}
 	mode[$path]=$(tr -d ' ' <<<"$m")
 done <<<"$(grep -E '^\| `/sys/' "$TABLE")"
-((${#mode[@]} >= 12)) || bad "only ${#mode[@]} rows in $TABLE"
+((${#mode[@]} >= 13)) || bad "only ${#mode[@]} rows in $TABLE"
 
 for path in "${!mode[@]}"; do
 	if [[ ! -e "$path" ]]; then

@@ -41,7 +41,16 @@ static unsigned int vram_size_mb = 256;
 module_param(vram_size_mb, uint, 0444);
 MODULE_PARM_DESC(vram_size_mb, "Fake VRAM per device in MiB, carved from system memory (default 256)");
 
-static struct vttm_device *vttm_the_device;
+/*
+ * 0 for none: TTM's own KUnit tests count the TTM devices and expect to be
+ * alone, and vttm's create small devices of their own.
+ */
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Devices to create at load, 0 to 8 (default 1)");
+
+#define VTTM_MAX_DEVICES 8
+static struct vttm_device *vttm_devices[VTTM_MAX_DEVICES];
 
 static const struct drm_ioctl_desc vttm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VTTM_GEM_CREATE, vttm_bo_create_ioctl, DRM_RENDER_ALLOW),
@@ -335,19 +344,42 @@ void vttm_device_destroy(struct vttm_device *vdev)
 	platform_device_unregister(pdev);
 }
 
+static void vttm_destroy_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTTM_MAX_DEVICES; i++) {
+		if (vttm_devices[i])
+			vttm_device_destroy(vttm_devices[i]);
+		vttm_devices[i] = NULL;
+	}
+}
+
 static int __init vttm_init(void)
 {
-	struct vttm_device *vdev = vttm_device_create(-1, (u64)vram_size_mb << 20);
+	unsigned int i;
 
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
-	vttm_the_device = vdev;
+	if (num_devices > VTTM_MAX_DEVICES)
+		return -EINVAL;
+
+	for (i = 0; i < num_devices; i++) {
+		/* one device is plain "vttm", as most systems will have */
+		struct vttm_device *vdev =
+			vttm_device_create(num_devices == 1 ? -1 : i,
+					   (u64)vram_size_mb << 20);
+
+		if (IS_ERR(vdev)) {
+			vttm_destroy_all();
+			return PTR_ERR(vdev);
+		}
+		vttm_devices[i] = vdev;
+	}
 	return 0;
 }
 
 static void __exit vttm_exit(void)
 {
-	vttm_device_destroy(vttm_the_device);
+	vttm_destroy_all();
 }
 
 module_init(vttm_init);
