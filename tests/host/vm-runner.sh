@@ -57,7 +57,7 @@ fi
 # The project may live anywhere, /tmp included (a CI clone may): the guest
 # must not hide it under its own mounts.
 copy=$(mktemp -d /tmp/vm-runner-path.XXXXXX)
-cp -a "$ROOT/scripts" "$ROOT/tests" "$copy/"
+cp -a "$ROOT/scripts" "$ROOT/tests" "$ROOT/tools" "$copy/"
 out=$(env ROOT="$copy" BUILD="$copy/build" KTREE="$BUILD/linux" \
 	VM_KERNEL="$BUILD/vm-kernel/arch/x86/boot/bzImage" VM_KERNEL_BUILD="$BUILD/vm-kernel" \
 	VM_NAME=under-tmp \
