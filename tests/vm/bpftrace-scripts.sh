@@ -35,6 +35,8 @@ for s in "${!pids[@]}"; do
 	cat "$f"
 	grep -qE '^Attaching [0-9]+ probes' "$f" || bad "$s.bt did not attach"
 	grep -qE '(^|: )(ERROR|WARNING)' "$f" && bad "$s.bt reported an error or warning"
+	# map keys made of garbage bytes (as string ternaries give in 0.17)
+	LC_ALL=C grep -q '[^[:print:][:space:]]' "$f" && bad "$s.bt printed non-text bytes"
 done
 
 # a histogram is a map line followed by at least one bucket "[a, b) n |@..|"
@@ -43,7 +45,7 @@ nonempty() { # FILE MAP
 		inmap && /^\[/ && /\|@*\|/ { found = 1 } /^$/ { inmap = 0 }
 		END { exit !found }' "$1"
 }
-for want in reclaim-latency:kswapd_scan_us bo-backup:backup_kib bo-backup:backup_mib_per_s \
+for want in reclaim-latency:kswapd_scan_us_by_pass bo-backup:backup_kib bo-backup:backup_mib_per_s \
 	bo-backup:restore_kib bo-backup:restore_mib_per_s lru-walk:steps_per_freed_bo; do
 	s=${want%%:*} map=${want#*:}
 	if nonempty "$OUT/bpftrace-$s.txt" "$map"; then
@@ -52,6 +54,8 @@ for want in reclaim-latency:kswapd_scan_us bo-backup:backup_kib bo-backup:backup
 		bad "$s: histogram @$map is empty or missing"
 	fi
 done
-grep -qE '^@skipped\[locked\]|^@skipped\[' "$OUT/bpftrace-lru-walk.txt" ||
+grep -qE '^@skipped\[locked\]: [0-9]+$' "$OUT/bpftrace-lru-walk.txt" ||
 	bad "lru-walk: no skip reasons printed"
+n=$(grep -c '^@shrunk_bos\[' "$OUT/bpftrace-lru-walk.txt")
+((n >= 1 && n <= 2)) || bad "lru-walk: $n @shrunk_bos keys, expected purged and/or backed_up"
 ((fails == 0))
