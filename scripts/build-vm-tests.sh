@@ -31,4 +31,5 @@ for src in "$ROOT"/demo/*.c; do
 done
 
 # xe-shrinkctl, which the demo and the CLI's VM test run in the guest
+mkdir -p "$BUILD/xe-shrinkctl"
 make -s -C "$ROOT/tools/xe-shrinkctl" O="$BUILD/xe-shrinkctl" CC="ccache gcc"
