@@ -15,7 +15,7 @@ PKGS=(
 	# VM and tracing
 	qemu-system-x86 bpftrace
 	# tools and tests
-	jq libdrm-dev pkg-config cppcheck shellcheck clang llvm libclang-rt-14-dev
+	jq libdrm-dev pkg-config cppcheck shellcheck clang llvm libclang-rt-14-dev groff-base procps
 )
 
 missing=()

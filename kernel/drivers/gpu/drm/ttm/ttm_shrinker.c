@@ -510,6 +510,34 @@ struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 EXPORT_SYMBOL(ttm_shrinker_create);
 
 /**
+ * ttm_shrinker_tt_resident() - Pages of a tt in system memory now
+ * @tt: The tt, or NULL. The caller keeps it from changing (reservation).
+ *
+ * A populated tt has all its pages; a backed-up tt those a partial backup
+ * or restore left in place; any other none. Drivers use it to keep their
+ * shrinker accounting exact.
+ *
+ * Return: The number of pages.
+ */
+long ttm_shrinker_tt_resident(const struct ttm_tt *tt)
+{
+	long n = 0;
+	pgoff_t i;
+
+	if (!tt)
+		return 0;
+	if (ttm_tt_is_populated(tt))
+		return tt->num_pages;
+	if (!ttm_tt_is_backed_up(tt))
+		return 0;
+	for (i = 0; i < tt->num_pages; i++)
+		n += tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]);
+
+	return n;
+}
+EXPORT_SYMBOL(ttm_shrinker_tt_resident);
+
+/**
  * ttm_shrinker_destroy() - Take a device's shrinker down
  * @shrinker: The shrinker, or NULL.
  *

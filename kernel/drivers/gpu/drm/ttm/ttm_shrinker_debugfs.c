@@ -15,7 +15,6 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include <drm/ttm/ttm_backup.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_device.h>
 #include <drm/ttm/ttm_placement.h>
@@ -201,14 +200,8 @@ static const char *ttm_shrinker_bo_state(struct ttm_buffer_object *bo)
 
 	if (!tt)
 		return "resident";
-	if (ttm_tt_is_backed_up(tt)) {
-		pgoff_t i;
-
-		for (i = 0; i < tt->num_pages; i++)
-			if (tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]))
-				return "partial";
-		return "backed_up";
-	}
+	if (ttm_tt_is_backed_up(tt))
+		return ttm_shrinker_tt_resident(tt) ? "partial" : "backed_up";
 	if (ttm_tt_purged(tt) && !ttm_tt_is_populated(tt))
 		return "purged";
 

@@ -19,7 +19,6 @@
 #include <drm/drm_print.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_ttm_helper.h>
-#include <drm/ttm/ttm_backup.h>
 #include <drm/ttm/ttm_pool.h>
 #include <drm/ttm/ttm_range_manager.h>
 #include <drm/ttm/ttm_shrinker.h>
@@ -28,24 +27,6 @@
 
 #include "vttm_bo.h"
 #include "vttm_drv.h"
-
-/* Pages of @tt in system memory now. */
-static long vttm_tt_resident(struct ttm_tt *tt)
-{
-	long n = 0;
-	pgoff_t i;
-
-	if (!tt)
-		return 0;
-	if (ttm_tt_is_populated(tt))
-		return tt->num_pages;
-	if (!ttm_tt_is_backed_up(tt))
-		return 0;
-	for (i = 0; i < tt->num_pages; i++)
-		n += tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]);
-
-	return n;
-}
 
 /*
  * Bring the shrinker's counts in line with @bo, which has @resident pages
@@ -105,7 +86,7 @@ static int vttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
 	int ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
 
 	/* On error a restore keeps the progress it made; an allocation none. */
-	vttm_bo_account(vtt->bo, ret ? vttm_tt_resident(tt) : tt->num_pages);
+	vttm_bo_account(vtt->bo, ret ? ttm_shrinker_tt_resident(tt) : tt->num_pages);
 	return ret;
 }
 
@@ -195,7 +176,7 @@ static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
 	}
 
 	/* Moves populate and free pages: recount. */
-	vttm_bo_account(to_vttm_bo(tbo), vttm_tt_resident(tbo->ttm));
+	vttm_bo_account(to_vttm_bo(tbo), ttm_shrinker_tt_resident(tbo->ttm));
 	return ret;
 }
 
@@ -477,7 +458,7 @@ bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner)
 	/* The owner's willneed acknowledges a purge: report it once. */
 	if (madv == VTTM_MADV_WILLNEED && owner && tt)
 		ttm_tt_clear_purged(tt);
-	vttm_bo_account(bo, vttm_tt_resident(tt));
+	vttm_bo_account(bo, ttm_shrinker_tt_resident(tt));
 
 	return retained;
 }
@@ -530,7 +511,7 @@ int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
 static u32 vttm_bo_state(struct vttm_bo *bo)
 {
 	struct ttm_tt *tt = bo->tbo.ttm;
-	long resident = vttm_tt_resident(tt);
+	long resident = ttm_shrinker_tt_resident(tt);
 
 	if (!tt || ttm_tt_is_populated(tt))
 		return VTTM_STATE_RESIDENT;
@@ -616,7 +597,7 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 {
 	struct vttm_bo *bo = to_vttm_bo(tbo);
 
-	vttm_bo_account(bo, vttm_tt_resident(tbo->ttm));
+	vttm_bo_account(bo, ttm_shrinker_tt_resident(tbo->ttm));
 	if (bo->flags & VTTM_GEM_CREATE_COMPRESSED) {
 		struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
 

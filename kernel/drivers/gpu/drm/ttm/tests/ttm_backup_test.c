@@ -141,17 +141,8 @@ static void ttm_backup_test_fini(struct kunit *test)
 static void ttm_backup_test_use_file(struct kunit *test, unsigned long pages)
 {
 	struct ttm_backup_test_priv *priv = test->priv;
-	struct ttm_backup_file *store;
-	struct file *filp;
 
-	filp = shmem_file_setup("ttm backup test", (loff_t)pages << PAGE_SHIFT,
-				VM_NORESERVE);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(filp));
-	store = ttm_backup_file_create(filp, (u64)pages << PAGE_SHIFT, false);
-	fput(filp);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
-	KUNIT_ASSERT_EQ(test, ttm_device_set_backup_file(priv->devs->ttm_dev, store),
-			0);
+	ttm_kunit_use_backup_file(test, priv->devs->ttm_dev, pages);
 }
 
 static struct ttm_tt *ttm_backup_test_tt(struct kunit *test,

@@ -12,7 +12,6 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/sched/mm.h>
-#include <linux/shmem_fs.h>
 
 #include <drm/ttm/ttm_backup.h>
 #include <drm/ttm/ttm_bo.h>
@@ -389,20 +388,6 @@ static void ttm_lru_walk_concurrent_changes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shr_lru_items(man), NR_BOS - 1);
 }
 
-static void shr_use_file(struct kunit *test, unsigned long pages)
-{
-	struct ttm_backup_file *store;
-	struct file *filp;
-
-	filp = shmem_file_setup("ttm shrinker test", (loff_t)pages << PAGE_SHIFT,
-				VM_NORESERVE);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(filp));
-	store = ttm_backup_file_create(filp, (u64)pages << PAGE_SHIFT, false);
-	fput(filp);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
-	ttm_device_set_backup_file(shr_bdev(test), store);
-}
-
 /* Populated BOs of 16 pages, accounted as the driver would. */
 static void shr_setup(struct kunit *test, unsigned long backend_pages,
 		      const bool *purgeable, int n)
@@ -410,7 +395,7 @@ static void shr_setup(struct kunit *test, unsigned long backend_pages,
 	struct shr_test_priv *priv = test->priv;
 	int i;
 
-	shr_use_file(test, backend_pages);
+	ttm_kunit_use_backup_file(test, shr_bdev(test), backend_pages);
 	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
 	for (i = 0; i < n; i++) {
