@@ -6,7 +6,10 @@
  * callbacks do with runtime PM in direct reclaim and in kswapd.
  */
 
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/iosys-map.h>
+#include <linux/kthread.h>
 #include <linux/pm_runtime.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -299,6 +302,55 @@ static void vttm_test_vram_cleared(struct kunit *test)
 	vttm_test_put(bo);
 }
 
+struct vttm_test_holder {
+	struct vttm_bo *bo;
+	struct completion locked;
+	struct completion done;
+};
+
+/* Hold a BO's reservation for a while, as another client would. */
+static int vttm_test_hold(void *arg)
+{
+	struct vttm_test_holder *h = arg;
+
+	dma_resv_lock(h->bo->tbo.base.resv, NULL);
+	complete(&h->locked);
+	msleep(200);
+	dma_resv_unlock(h->bo->tbo.base.resv);
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * Exhaustive eviction: VRAM is full of a BO that another thread holds
+ * locked. A new VRAM BO validates with a drm_exec ticket, so eviction
+ * waits for that lock instead of giving up, and the new BO gets VRAM
+ * rather than falling back to TT.
+ */
+static void vttm_test_evict_waits_for_locked(struct kunit *test)
+{
+	struct vttm_test_holder h;
+	struct task_struct *t;
+	struct vttm_bo *bo;
+
+	h.bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	vttm_test_pattern(test, h.bo, 5, false);
+	init_completion(&h.locked);
+	init_completion(&h.done);
+	t = kthread_run(vttm_test_hold, &h, "vttm-test-hold");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&h.locked);
+
+	bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	wait_for_completion(&h.done);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(h.bo), TTM_PL_TT);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, h.bo, 5, true), 0);
+
+	vttm_test_put(bo);
+	vttm_test_put(h.bo);
+}
+
 /* Run the shrinker's prepare (and finish, if it let the BO through). */
 static int vttm_test_prepare(struct vttm_device *vdev, struct vttm_bo *bo,
 			     bool may_wait)
@@ -372,6 +424,7 @@ static struct kunit_case vttm_test_cases[] = {
 	KUNIT_CASE(vttm_test_evict_pinned),
 	KUNIT_CASE(vttm_test_vram_fallback),
 	KUNIT_CASE(vttm_test_vram_cleared),
+	KUNIT_CASE(vttm_test_evict_waits_for_locked),
 	KUNIT_CASE(vttm_test_rpm_decisions),
 	{}
 };
