@@ -275,7 +275,17 @@ TEST_F(vttm, fdinfo_keys)
 	EXPECT_EQ(0, vm_mismatches(p, size, 5));
 	EXPECT_EQ((int64_t)size, vttm_fdinfo(&self->v, "drm-resident-memory"));
 	EXPECT_EQ(0, vttm_fdinfo(&self->v, "vttm-backed-up-memory"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "drm-total-vram"));
 	munmap(p, size);
+	vttm_close_bo(&self->v, h);
+
+	/* a BO in VRAM counts there, not in system memory */
+	ASSERT_EQ(0, vttm_create(&self->v, MiB, VTTM_PLACEMENT_VRAM, 0, &h, NULL));
+	ASSERT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h));
+	EXPECT_EQ((int64_t)MiB, vttm_fdinfo(&self->v, "drm-total-vram"));
+	EXPECT_EQ((int64_t)MiB, vttm_fdinfo(&self->v, "drm-resident-vram"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "drm-total-memory"));
+	EXPECT_EQ(0, vttm_fdinfo(&self->v, "drm-resident-memory"));
 	vttm_close_bo(&self->v, h);
 }
 

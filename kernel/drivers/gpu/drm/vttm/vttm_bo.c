@@ -55,6 +55,8 @@ static void vttm_bo_account(struct vttm_bo *bo, long resident)
 	WRITE_ONCE(bo->acct_pinned, pinned);
 	WRITE_ONCE(bo->acct_backed_up,
 		   tt && ttm_tt_is_backed_up(tt) ? tt->num_pages - resident : 0);
+	WRITE_ONCE(bo->in_vram, bo->tbo.resource &&
+		   bo->tbo.resource->mem_type == TTM_PL_VRAM);
 }
 
 /* A tt that knows its BO, so that populate and unpopulate can account. */
@@ -692,13 +694,14 @@ const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
  * @file: The client.
  *
  * The standard drm-total-, drm-shared-, drm-resident- and drm-purgeable-
- * keys, plus vttm-backed-up-memory: what sits in the backup backend. Read
+ * keys for system memory ("memory") and fake VRAM ("vram"), plus
+ * vttm-backed-up-memory: what sits in the backup backend. Read
  * from the per-BO accounting without taking any reservation, so that
  * monitoring never waits for the GPU or for reclaim.
  */
 void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 {
-	struct drm_memory_stats stats = {};
+	struct drm_memory_stats sys = {}, vram = {};
 	struct drm_gem_object *obj;
 	u64 backed_up = 0;
 	int id;
@@ -706,22 +709,27 @@ void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 	spin_lock(&file->table_lock);
 	idr_for_each_entry(&file->object_idr, obj, id) {
 		struct vttm_bo *bo = to_vttm_bo(drm_gem_ttm_of_gem(obj));
-		u64 resident = (u64)(READ_ONCE(bo->acct_shrinkable) +
+		bool in_vram = READ_ONCE(bo->in_vram);
+		struct drm_memory_stats *st = in_vram ? &vram : &sys;
+		u64 resident = in_vram ? obj->size :
+			       (u64)(READ_ONCE(bo->acct_shrinkable) +
 				     READ_ONCE(bo->acct_purgeable) +
 				     READ_ONCE(bo->acct_pinned)) << PAGE_SHIFT;
 
 		if (obj->handle_count > 1)
-			stats.shared += obj->size;
+			st->shared += obj->size;
 		else
-			stats.private += obj->size;
-		stats.resident += resident;
+			st->private += obj->size;
+		st->resident += resident;
 		if (READ_ONCE(bo->madv) == VTTM_MADV_DONTNEED)
-			stats.purgeable += resident;
+			st->purgeable += resident;
 		backed_up += (u64)READ_ONCE(bo->acct_backed_up) << PAGE_SHIFT;
 	}
 	spin_unlock(&file->table_lock);
 
-	drm_print_memory_stats(p, &stats, DRM_GEM_OBJECT_RESIDENT |
+	drm_print_memory_stats(p, &sys, DRM_GEM_OBJECT_RESIDENT |
 			       DRM_GEM_OBJECT_PURGEABLE, "memory");
+	drm_print_memory_stats(p, &vram, DRM_GEM_OBJECT_RESIDENT |
+			       DRM_GEM_OBJECT_PURGEABLE, "vram");
 	drm_printf(p, "vttm-backed-up-memory:\t%llu KiB\n", backed_up >> 10);
 }

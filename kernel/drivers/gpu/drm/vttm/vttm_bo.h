@@ -32,6 +32,7 @@ struct vttm_device;
  * @acct_purgeable: Pages accounted to the shrinker as purgeable.
  * @acct_pinned: Pages accounted to the shrinker as pinned.
  * @acct_backed_up: Pages in the backup backend (fdinfo).
+ * @in_vram: The BO is in VRAM (fdinfo).
  * @pid: The creating process.
  * @comm: Its command name.
  */
@@ -47,6 +48,7 @@ struct vttm_bo {
 	long acct_purgeable;
 	long acct_pinned;
 	long acct_backed_up;
+	bool in_vram;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };
