@@ -221,7 +221,7 @@ int ttm_shrinker_parse_purgeable(char *buf, u32 *id, bool *dontneed);
 
 long ttm_shrinker_swapout_bo(struct ttm_shrinker *shrinker,
 			     struct ttm_buffer_object *bo, gfp_t gfp);
-long ttm_shrinker_tt_resident(const struct ttm_tt *tt);
+long ttm_shrinker_tt_resident(struct ttm_tt *tt);
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages);
 void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err);
 

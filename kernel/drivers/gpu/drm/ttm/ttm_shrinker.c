@@ -519,7 +519,7 @@ EXPORT_SYMBOL(ttm_shrinker_create);
  *
  * Return: The number of pages.
  */
-long ttm_shrinker_tt_resident(const struct ttm_tt *tt)
+long ttm_shrinker_tt_resident(struct ttm_tt *tt)
 {
 	long n = 0;
 	pgoff_t i;

@@ -302,7 +302,7 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		   u32 flags, struct vttm_bo **out)
 {
 	static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
-	static const struct ttm_placement sys = {
+	struct ttm_placement sys = {
 		.num_placement = 1,
 		.placement = &sys_place,
 	};
