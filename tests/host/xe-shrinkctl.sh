@@ -152,7 +152,11 @@ err_has "the kernel's errno is named" 'No space left on device'
 # bos
 check "bos" 0 x bos
 has "bos shows the header" '^ +ID +SIZE +PLACEMENT +STATE'
-has "bos sorts by id" "$(printf '^ +1 .*\n')"
+if [[ $(sed -n 2p "$W/out") =~ ^\ +1\  && $(sed -n 5p "$W/out") =~ ^\ +7\  ]]; then
+	ok "bos sorts by id"
+else
+	not_ok "bos sorts by id" "$(cat "$W/out")"
+fi
 check "bos --json" 0 x bos --json
 jqcheck "bos JSON: four BOs, typed fields, odd comm kept" \
 	'length == 4 and (map(.id) == [1,2,3,7]) and .[0].size == 67108864 and
@@ -212,6 +216,10 @@ else
 fi
 check "watch -n 2 -i 0.1" 0 x watch -n 2 -i 0.1
 has "watch prints rates" '^scan_calls +40 +0.0/s'
+check "watch -n 1 --json" 0 x watch -n 1 --json
+jqcheck "watch -n 1: one sample, no rates" '.stats.scan_calls == 40 and (has("rates_per_s") | not)'
+check "watch -n 1" 0 x watch -n 1
+has "watch -n 1 prints the stats" '^scan_calls +40$'
 check "watch -i 0" 2 x watch -i 0
 check "watch -i abc" 2 x watch -i abc
 check "watch -n 0" 2 x watch -n 0

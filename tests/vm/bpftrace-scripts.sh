@@ -54,6 +54,16 @@ for want in reclaim-latency:kswapd_scan_us_by_pass bo-backup:backup_kib bo-backu
 		bad "$s: histogram @$map is empty or missing"
 	fi
 done
+# when the GPU shrinker ran in direct reclaim, the per-process stall and its
+# GPU share must be there too
+if grep -q '^@scans\[direct, ' "$OUT/bpftrace-reclaim-latency.txt"; then
+	for map in 'direct_stall_us' 'gpu_share_of_stall_pct'; do
+		nonempty "$OUT/bpftrace-reclaim-latency.txt" "$map" ||
+			bad "reclaim-latency: direct scans ran but @$map is empty"
+	done
+	grep -qE '^@gpu_total_us\[[0-9]+, .+\]: [0-9]+$' "$OUT/bpftrace-reclaim-latency.txt" ||
+		bad "reclaim-latency: no per-process GPU time"
+fi
 grep -qE '^@skipped\[locked\]: [0-9]+$' "$OUT/bpftrace-lru-walk.txt" ||
 	bad "lru-walk: no skip reasons printed"
 n=$(grep -c '^@shrunk_bos\[' "$OUT/bpftrace-lru-walk.txt")

@@ -442,9 +442,25 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One sample of watch: with @prev, the rates since it. */
+static void watch_show(struct ctx *c, const struct kv_table *cur,
+		       const struct kv_table *prev, double dt)
+{
+	if (c->o->json) {
+		print_stats_json(c, cur, prev, dt);
+		return;
+	}
+	if (isatty(STDOUT_FILENO))
+		fputs("\033[H\033[J", stdout);
+	printf("card%d (%s) shrinker, every %.1f s%s\n", c->dev->card, c->dev->driver,
+	       c->o->interval_val, c->o->count_val ? "" : " (Ctrl-C to stop)");
+	print_stats_text(cur, prev, dt);
+	fflush(stdout);
+}
+
 static int cmd_watch(struct ctx *c)
 {
-	struct kv_table a = { .n = 0 }, b = { .n = 0 }, *cur = &a, *prev = NULL;
+	struct kv_table a = { .n = 0 }, b = { .n = 0 }, *cur = &a;
 	double interval = c->o->interval_val, t0;
 	uint64_t count = c->o->count_val, n;
 	int ret;
@@ -453,34 +469,22 @@ static int cmd_watch(struct ctx *c)
 	if (ret)
 		return ret;
 	t0 = now();
+	watch_show(c, cur, NULL, 0);
 	for (n = 1; !count || n < count; n++) {
 		struct timespec ts = {
 			.tv_sec = (time_t)interval,
 			.tv_nsec = (long)((interval - (time_t)interval) * 1e9),
 		};
+		const struct kv_table *prev = cur;
+		double t1;
 
-		if (!c->o->json && !prev && isatty(STDOUT_FILENO))
-			fputs("\033[H\033[J", stdout);
-		if (c->o->json && !prev)
-			print_stats_json(c, cur, NULL, 0);
 		nanosleep(&ts, NULL);
-		prev = cur;
 		cur = cur == &a ? &b : &a;
 		ret = load_kv(c, "stats", cur);
 		if (ret)
 			return ret;
-		double t1 = now();
-
-		if (c->o->json) {
-			print_stats_json(c, cur, prev, t1 - t0);
-		} else {
-			if (isatty(STDOUT_FILENO))
-				fputs("\033[H\033[J", stdout);
-			printf("card%d (%s) shrinker, every %.1f s%s\n", c->dev->card,
-			       c->dev->driver, interval, count ? "" : " (Ctrl-C to stop)");
-			print_stats_text(cur, prev, t1 - t0);
-			fflush(stdout);
-		}
+		t1 = now();
+		watch_show(c, cur, prev, t1 - t0);
 		t0 = t1;
 	}
 	return 0;
