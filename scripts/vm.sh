@@ -4,11 +4,13 @@
 #   vm.sh test    run tests/vm/ in the guest; exit 0 only if every test
 #                 passed and the kernel log shows no splat
 #   vm.sh shell   an interactive shell in the same VM
+#   vm.sh demo    the make demo scenario
 #
 # Environment: VM_MEM (384M), VM_SWAP (3G), VM_CPUS (2), VM_TIMEOUT seconds
 # (1800), VM_TESTS (comma-separated names/globs, "none"), VM_INJECT (fail,
 # warn: the runner's own tests), VM_NAME (run directory under build/vm/),
-# VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG).
+# VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG),
+# VM_VRAM_MB (vttm's fake VRAM, 32: it comes out of the guest's RAM).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
