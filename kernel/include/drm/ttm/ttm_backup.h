@@ -57,6 +57,13 @@ struct ttm_backup_ops {
 	void (*fini)(struct ttm_backup *backup);
 	/** @bytes_avail: Bytes the backend can still take. */
 	u64 (*bytes_avail)(struct ttm_backup *backup);
+	/**
+	 * @private_store: The backup holds one tt's pages only, and @fini
+	 * releases them all: a caller about to call @fini need not @drop
+	 * its handles one by one (for shmem a drop takes folio locks, which
+	 * reclaim without __GFP_FS must not wait for).
+	 */
+	bool private_store;
 };
 
 /**
@@ -69,6 +76,7 @@ struct ttm_backup {
 
 struct ttm_backup *ttm_backup_shmem_create(loff_t size);
 u64 ttm_backup_shmem_bytes_avail(void);
+struct file *ttm_backup_shmem_file(struct ttm_backup *backup);
 
 struct ttm_backup_file;
 struct ttm_backup_file *ttm_backup_file_create(struct file *filp, u64 size,
@@ -76,6 +84,7 @@ struct ttm_backup_file *ttm_backup_file_create(struct file *filp, u64 size,
 struct ttm_backup_file *ttm_backup_file_open(const char *path, u64 size);
 void ttm_backup_file_put(struct ttm_backup_file *store);
 struct ttm_backup *ttm_backup_file_get(struct ttm_backup_file *store);
+struct ttm_backup *ttm_backup_file_tryget(struct ttm_backup_file *store);
 u64 ttm_backup_file_bytes_avail(struct ttm_backup_file *store);
 
 /**

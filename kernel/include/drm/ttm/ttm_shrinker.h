@@ -10,7 +10,9 @@
 #define _TTM_SHRINKER_H_
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
@@ -37,17 +39,47 @@ enum ttm_shrink_pass {
 };
 
 /**
+ * enum ttm_shrink_caller - Who runs a scan
+ * @TTM_SHRINK_CALLER_KSWAPD: kswapd: may wait for the GPU and wake the
+ * device.
+ * @TTM_SHRINK_CALLER_DIRECT: Direct reclaim of an allocating task: never
+ * waits for the GPU, never wakes the device.
+ * @TTM_SHRINK_CALLER_MEMCG: Memory cgroup reclaim; as direct.
+ * @TTM_SHRINK_CALLER_FORCED: The shrink debugfs node or a test: all
+ * passes, waits and resumes allowed.
+ * @TTM_SHRINK_CALLER_WORKER: A driver's worker, in process context, doing
+ * what direct reclaim had to leave: waits and resumes allowed.
+ * @TTM_SHRINK_CALLER_SWAPOUT: TTM's page-limit swapout, one BO, with
+ * reservations held: no @begin, and @prepare must not resume the device.
+ */
+enum ttm_shrink_caller {
+	TTM_SHRINK_CALLER_KSWAPD,
+	TTM_SHRINK_CALLER_DIRECT,
+	TTM_SHRINK_CALLER_MEMCG,
+	TTM_SHRINK_CALLER_FORCED,
+	TTM_SHRINK_CALLER_WORKER,
+	TTM_SHRINK_CALLER_SWAPOUT,
+};
+
+/**
  * struct ttm_shrink_ctx - What a driver callback learns about the scan
  * @pass: The current pass.
- * @may_wait: kswapd or forced: GPU waits and runtime PM resumes allowed.
+ * @caller: Who runs the scan.
+ * @may_wait: GPU waits, writeback and (in @begin) runtime PM resumes are
+ * allowed: kswapd, forced, worker.
  * @forced: The debugfs shrink, not memory reclaim.
- * @gfp: The reclaim context's allocation flags.
+ * @gfp: The reclaim context's allocation flags; only __GFP_FS and
+ * __GFP_IO say something about what the scan may do.
+ * @driver_priv: For the driver: set by @begin, seen by every later
+ * callback of the scan (e.g. whether @begin holds a runtime PM reference).
  */
 struct ttm_shrink_ctx {
 	enum ttm_shrink_pass pass;
+	enum ttm_shrink_caller caller;
 	bool may_wait;
 	bool forced;
 	gfp_t gfp;
+	unsigned long driver_priv;
 };
 
 /**
@@ -76,11 +108,26 @@ struct ttm_shrinker_bo_visitor {
 
 /**
  * struct ttm_shrinker_funcs - Driver callbacks
+ *
+ * No callback ever sees a BO that is not the driver's own live BO: ghosts
+ * of pipelined moves, BOs awaiting delayed destruction and BOs whose GEM
+ * object is gone are handled by TTM alone.
+ *
+ * @begin: Called once per scan before any BO is reserved, with nothing
+ * locked. The place to take a runtime PM reference for the scan when
+ * @sctx->may_wait allows resuming (a resume may take reservations, so it
+ * must never happen under one); record it in @sctx->driver_priv. A
+ * negative return ends the scan at once (nothing freed); @end is still
+ * called. NULL: nothing to do.
+ * @end: Called once per scan after the last BO was released, with the
+ * same @sctx; balances @begin. NULL: nothing to do.
  * @purgeable: Whether a reserved BO may be purged (userspace said it does
  * not need the contents). NULL: none is.
- * @prepare: Called with the BO reserved before it is shrunk. Return 0 to
- * go ahead, -EAGAIN to skip it because the device is suspended and may
- * not be woken in this context (counted as skipped_rpm; the driver may
+ * @prepare: Called with the BO reserved before it is shrunk. It must not
+ * resume a suspended device (a resume may need reservations: deadlock);
+ * it may use it if it is active (pm_runtime_get_if_active()), or if
+ * @begin holds it awake. Return 0 to go ahead, -EAGAIN to skip the BO
+ * because the device is suspended (counted as skipped_rpm; the driver may
  * queue work to shrink it later), or another negative error code to skip
  * it. NULL: always go ahead.
  * @finish: Called after a successful @prepare, with the number of pages
@@ -93,6 +140,10 @@ struct ttm_shrinker_bo_visitor {
  * Return: 0, -ENOENT for an unknown id, or another negative error code.
  */
 struct ttm_shrinker_funcs {
+	int (*begin)(struct ttm_shrinker *shrinker,
+		     struct ttm_shrink_ctx *sctx);
+	void (*end)(struct ttm_shrinker *shrinker,
+		    const struct ttm_shrink_ctx *sctx);
 	bool (*purgeable)(struct ttm_buffer_object *bo);
 	int (*prepare)(struct ttm_shrinker *shrinker,
 		       struct ttm_buffer_object *bo,
@@ -187,6 +238,9 @@ struct ttm_shrink_result {
  * @stats: Counters.
  * @shrink_lock: Serializes forced shrinks and guards @last.
  * @last: The result of the last forced shrink.
+ * @users: References of paths that found the shrinker through the device
+ * (TTM's swapout), plus one until ttm_shrinker_destroy().
+ * @gone: Completed when @users drops to zero.
  * @name: The name given at creation.
  */
 struct ttm_shrinker {
@@ -200,8 +254,16 @@ struct ttm_shrinker {
 	struct ttm_shrinker_stats stats;
 	struct mutex shrink_lock; /* one forced shrink at a time, last */
 	struct ttm_shrink_result last;
+	refcount_t users;
+	struct completion gone;
 	char name[32];
 };
+
+/* ttm_shrinker_shrink() flags */
+/* Free all there is: the size is ignored. */
+#define TTM_SHRINK_ALL		BIT(0)
+/* Only the purge pass: drop purgeable BOs, back nothing up. */
+#define TTM_SHRINK_PURGE_ONLY	BIT(1)
 
 struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 					 const struct ttm_shrinker_funcs *funcs,
@@ -213,15 +275,15 @@ void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp);
 unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				unsigned long nr_to_scan, gfp_t gfp,
-				bool may_wait);
+				enum ttm_shrink_caller caller);
 int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
-			struct ttm_shrink_result *result);
+			unsigned int flags, struct ttm_shrink_result *result);
 int ttm_shrinker_parse_size(const char *buf, u64 *bytes);
+int ttm_shrinker_parse_shrink(const char *buf, u64 *bytes,
+			      unsigned int *flags);
 int ttm_shrinker_parse_purgeable(char *buf, u32 *id, bool *dontneed);
 
-long ttm_shrinker_swapout_bo(struct ttm_shrinker *shrinker,
-			     struct ttm_buffer_object *bo, gfp_t gfp);
-long ttm_shrinker_tt_resident(struct ttm_tt *tt);
+long ttm_shrinker_swapout_bo(struct ttm_buffer_object *bo, gfp_t gfp);
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages);
 void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err);
 

@@ -30,6 +30,7 @@
 #include <linux/kref.h>
 #include <linux/lockdep.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -47,6 +48,8 @@
  * @slots: One bit per page slot of the file, set when in use.
  * @nr_slots: Number of slots.
  * @nr_free: Number of clear bits in @slots.
+ * @rcu: Frees the store after a grace period: devices look their store
+ * up under RCU.
  */
 struct ttm_backup_file {
 	struct ttm_backup base;
@@ -56,6 +59,7 @@ struct ttm_backup_file {
 	unsigned long *slots;
 	unsigned long nr_slots;
 	unsigned long nr_free;
+	struct rcu_head rcu;
 };
 
 static struct lock_class_key ttm_backup_file_rwsem_key;
@@ -65,13 +69,20 @@ static struct ttm_backup_file *to_store(struct ttm_backup *backup)
 	return container_of(backup, struct ttm_backup_file, base);
 }
 
-static void ttm_backup_file_release(struct kref *ref)
+static void ttm_backup_file_free(struct rcu_head *rcu)
 {
-	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
+	struct ttm_backup_file *store = container_of(rcu, typeof(*store), rcu);
 
 	fput(store->filp);
 	bitmap_free(store->slots);
 	kfree(store);
+}
+
+static void ttm_backup_file_release(struct kref *ref)
+{
+	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
+
+	call_rcu(&store->rcu, ttm_backup_file_free);
 }
 
 /* Reserve an aligned run of 1 << order slots. Return: first slot or errno. */
@@ -314,6 +325,18 @@ struct ttm_backup *ttm_backup_file_get(struct ttm_backup_file *store)
 	return &store->base;
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_get);
+
+/**
+ * ttm_backup_file_tryget() - A backup in @store, unless it is going away
+ * @store: The store, looked up under RCU.
+ *
+ * Return: The backup, or NULL once the last reference is gone.
+ */
+struct ttm_backup *ttm_backup_file_tryget(struct ttm_backup_file *store)
+{
+	return kref_get_unless_zero(&store->ref) ? &store->base : NULL;
+}
+EXPORT_SYMBOL_GPL(ttm_backup_file_tryget);
 
 /**
  * ttm_backup_file_bytes_avail() - Free space in a store

@@ -15,6 +15,7 @@
 #include <linux/swap.h>
 #include <linux/writeback.h>
 
+#include <drm/drm_util.h>
 #include <drm/ttm/ttm_backup.h>
 
 struct ttm_backup_shmem {
@@ -187,7 +188,25 @@ static const struct ttm_backup_ops ttm_backup_shmem_ops = {
 	.drop = ttm_backup_shmem_drop,
 	.fini = ttm_backup_shmem_fini,
 	.bytes_avail = ttm_backup_shmem_avail,
+	.private_store = true,
 };
+
+/**
+ * ttm_backup_shmem_file() - The shmem file of a shmem backup
+ * @backup: A backup from ttm_backup_shmem_create().
+ *
+ * For tests that need to reach the stored folios.
+ *
+ * Return: The file, or NULL for a backup of another backend.
+ */
+struct file *ttm_backup_shmem_file(struct ttm_backup *backup)
+{
+	if (!backup || backup->ops != &ttm_backup_shmem_ops)
+		return NULL;
+
+	return to_shmem(backup)->filp;
+}
+EXPORT_SYMBOL_FOR_TESTS_ONLY(ttm_backup_shmem_file);
 
 /**
  * ttm_backup_shmem_create() - A shmem backup for one buffer object

@@ -13,6 +13,9 @@
 
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -30,8 +33,12 @@
 #define CREATE_TRACE_POINTS
 #include "ttm_trace.h"
 
-/* The placements whose pages are system memory, in walk order. */
-static const u32 ttm_shrinker_mem_types[] = { TTM_PL_TT, TTM_PL_SYSTEM };
+/*
+ * The placements whose pages are system memory, in walk order: SYSTEM
+ * first, where BOs are no longer bound to the GPU, then TT, whose BOs the
+ * GPU may still use.
+ */
+static const u32 ttm_shrinker_mem_types[] = { TTM_PL_SYSTEM, TTM_PL_TT };
 
 static const char *ttm_shrinker_name(struct ttm_shrinker *s)
 {
@@ -51,14 +58,23 @@ static void ttm_shrinker_stat_max(atomic64_t *max, u64 val)
 	}
 }
 
+/*
+ * Whether the device's pool can back pages up at all: pages from the
+ * coherent DMA allocator cannot (ttm_pool_backup() says -EOPNOTSUPP).
+ */
+static bool ttm_shrinker_can_backup(struct ttm_shrinker *s)
+{
+	return !s->bdev->pool.use_dma_alloc;
+}
+
 /* Pages the backend can still take, as the count callback promises them. */
 static unsigned long ttm_shrinker_backup_space(struct ttm_shrinker *s)
 {
-	u64 bytes = s->bdev->backup_file ?
-		ttm_backup_file_bytes_avail(s->bdev->backup_file) :
-		ttm_backup_shmem_bytes_avail();
+	if (!ttm_shrinker_can_backup(s))
+		return 0;
 
-	return min_t(u64, bytes >> PAGE_SHIFT, ULONG_MAX);
+	return min_t(u64, ttm_device_backup_avail(s->bdev) >> PAGE_SHIFT,
+		     ULONG_MAX);
 }
 
 /**
@@ -116,6 +132,50 @@ static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 	return 0;
 }
 
+/* Account @pages freed by purging or backing up. */
+static void ttm_shrinker_freed(struct ttm_shrink_run *run, long pages,
+			       bool purged)
+{
+	struct ttm_shrinker_stats *st = &run->s->stats;
+	u64 bytes = (u64)pages << PAGE_SHIFT;
+
+	atomic64_add(bytes, &st->freed_bytes);
+	run->res->freed_bytes += bytes;
+	if (purged) {
+		atomic64_add(bytes, &st->purged_bytes);
+		run->res->purged_bytes += bytes;
+	} else {
+		/* backup_bytes is counted by ttm_shrinker_note_backup() */
+		run->res->backed_up_bytes += bytes;
+	}
+}
+
+/*
+ * A BO on its way out (ghost, awaiting destruction, GEM object gone): no
+ * driver callback may see it. One awaiting destruction is freed, once
+ * idle, without being moved or written anywhere; the others go when the
+ * walk drops its reference.
+ */
+static long ttm_shrinker_dying_bo(struct ttm_shrink_run *run,
+				  struct ttm_operation_ctx *ctx,
+				  struct ttm_buffer_object *bo)
+{
+	struct ttm_shrinker_stats *st = &run->s->stats;
+	long lret;
+
+	if (!bo->deleted)
+		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "dying");
+
+	lret = ttm_bo_shrink_deleted(ctx, bo);
+	if (lret == -EBUSY)
+		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+	if (lret <= 0)
+		return 0;
+
+	ttm_shrinker_freed(run, lret, true);
+	return lret;
+}
+
 /* Shrink one reserved BO in the current pass. Return: pages freed. */
 static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 			    struct ttm_operation_ctx *ctx,
@@ -124,21 +184,29 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	struct ttm_shrinker *s = run->s;
 	const struct ttm_shrinker_funcs *funcs = s->funcs;
 	struct ttm_shrinker_stats *st = &s->stats;
-	bool purgeable = funcs->purgeable && funcs->purgeable(bo);
 	struct ttm_bo_shrink_flags flags = {
-		.purge = purgeable,
 		.writeback = run->sctx.pass == TTM_SHRINK_PASS_WAIT,
 		.allow_move = true,
 	};
+	unsigned long space = 0;
+	bool purgeable;
 	long lret;
 	int ret;
 
 	run->res->scanned_bos++;
 	atomic64_inc(&st->scanned_bos);
 
+	if (ttm_bo_shrink_dying(bo))
+		return ttm_shrinker_dying_bo(run, ctx, bo);
+
+	purgeable = funcs->purgeable && funcs->purgeable(bo);
+	flags.purge = purgeable;
+
 	/* Pass 1 only purges; later passes back up, after a full backend only purge. */
 	if (run->sctx.pass == TTM_SHRINK_PASS_PURGE && !purgeable)
 		return 0;
+	if (!purgeable && !ttm_shrinker_can_backup(s))
+		return 0;	/* not a skip: count() never promised it */
 	if (!purgeable && run->backend_full)
 		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
 	if (!purgeable && !(run->sctx.gfp & __GFP_FS))
@@ -157,10 +225,17 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		return 0;	/* nothing to free: not a skip */
 	}
 
-	/* Backing up into a full backend frees nothing (shmem: no free swap). */
-	if (!purgeable && !ttm_shrinker_backup_space(s)) {
-		ttm_shrinker_backend_full(run);
-		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
+	/*
+	 * Backing up more than the backend can take frees nothing (shmem:
+	 * pages beyond free swap stay in memory): back up at most that, and
+	 * at most what is left to free.
+	 */
+	if (!purgeable) {
+		space = ttm_shrinker_backup_space(s);
+		if (!space) {
+			ttm_shrinker_backend_full(run);
+			return ttm_shrinker_skip(run, bo, NULL, "backend_full");
+		}
 	}
 
 	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
@@ -169,33 +244,24 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	if (ret)
 		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
 
-	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp);
+	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp,
+			     purgeable ? 0 : min(space, run->target - run->freed));
 	trace_ttm_bo_shrink(bo, bo->base.size, bo->resource ? bo->resource->mem_type : 0,
 			    run->sctx.pass, flags.purge, flags.writeback, lret);
 	if (funcs->finish)
 		funcs->finish(s, bo, &run->sctx, lret);
 
 	if (lret > 0) {
-		u64 bytes = (u64)lret << PAGE_SHIFT;
-
-		atomic64_add(bytes, &st->freed_bytes);
-		run->res->freed_bytes += bytes;
-		if (flags.purge) {
-			atomic64_add(bytes, &st->purged_bytes);
-			run->res->purged_bytes += bytes;
-		} else {
-			/* backup_bytes is counted by ttm_shrinker_note_backup() */
-			run->res->backed_up_bytes += bytes;
-			/* A partial backup that filled the backend. */
-			if (!ttm_shrinker_backup_space(s))
-				ttm_shrinker_backend_full(run);
-		}
+		ttm_shrinker_freed(run, lret, flags.purge);
+		/* A partial backup that filled the backend. */
+		if (!flags.purge && !ttm_shrinker_backup_space(s))
+			ttm_shrinker_backend_full(run);
 		return lret;
 	}
 
 	switch (lret) {
 	case 0:
-	case -EAGAIN:
+	case -EAGAIN:	/* the context does not allow the backend's I/O */
 		break;
 	case -EBUSY:
 		ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
@@ -256,16 +322,35 @@ static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
 	return false;
 }
 
+static bool ttm_shrinker_may_wait(enum ttm_shrink_caller caller)
+{
+	switch (caller) {
+	case TTM_SHRINK_CALLER_KSWAPD:
+	case TTM_SHRINK_CALLER_FORCED:
+	case TTM_SHRINK_CALLER_WORKER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * All passes of one scan, up to @target pages (or only the purge pass).
+ * The driver's begin and end callbacks bracket it, with no BO reserved.
+ */
 static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 				      unsigned long target, gfp_t gfp,
-				      bool may_wait, bool forced,
+				      enum ttm_shrink_caller caller,
+				      bool purge_only,
 				      struct ttm_shrink_result *res)
 {
+	const struct ttm_shrinker_funcs *funcs = s->funcs;
 	struct ttm_shrink_run run = {
 		.s = s,
 		.sctx = {
-			.may_wait = may_wait,
-			.forced = forced,
+			.caller = caller,
+			.may_wait = ttm_shrinker_may_wait(caller),
+			.forced = caller == TTM_SHRINK_CALLER_FORCED,
 			.gfp = gfp,
 		},
 		.target = target,
@@ -273,14 +358,21 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 	};
 	enum ttm_shrink_pass pass;
 
-	for (pass = TTM_SHRINK_PASS_PURGE; pass <= TTM_SHRINK_PASS_WAIT; pass++) {
-		if (pass == TTM_SHRINK_PASS_WAIT && !may_wait)
-			break;
-		run.sctx.pass = pass;
-		res->last_pass = pass;
-		if (ttm_shrinker_pass(&run))
-			break;
+	if (!funcs->begin || !funcs->begin(s, &run.sctx)) {
+		for (pass = TTM_SHRINK_PASS_PURGE; pass <= TTM_SHRINK_PASS_WAIT;
+		     pass++) {
+			if (pass == TTM_SHRINK_PASS_WAIT && !run.sctx.may_wait)
+				break;
+			if (pass > TTM_SHRINK_PASS_PURGE && purge_only)
+				break;
+			run.sctx.pass = pass;
+			res->last_pass = pass;
+			if (ttm_shrinker_pass(&run))
+				break;
+		}
 	}
+	if (funcs->end)
+		funcs->end(s, &run.sctx);
 
 	return run.freed;
 }
@@ -290,32 +382,32 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
  * @shrinker: The shrinker.
  * @nr_to_scan: Pages wanted.
  * @gfp: The reclaim context.
- * @may_wait: Whether GPU waits, writeback and runtime PM resumes are
- * allowed: ttm_bo_shrink_may_wait() in reclaim.
+ * @caller: Who asks: decides whether the scan may wait for the GPU, write
+ * back and (in the driver's begin callback) resume the device.
  *
  * Return: Pages freed.
  */
 unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				unsigned long nr_to_scan, gfp_t gfp,
-				bool may_wait)
+				enum ttm_shrink_caller caller)
 {
 	struct ttm_shrink_result res = {
 		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
 	};
 	struct ttm_shrinker_stats *st = &shrinker->stats;
+	bool kswapd = caller == TTM_SHRINK_CALLER_KSWAPD;
 	u64 start = ktime_get_ns(), ns;
 	unsigned long freed;
 
 	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
-				    current_is_kswapd());
+				    kswapd);
 	atomic64_inc(&st->scan_calls);
-	freed = ttm_shrinker_run(shrinker, nr_to_scan, gfp, may_wait, false,
-				 &res);
+	freed = ttm_shrinker_run(shrinker, nr_to_scan, gfp, caller, false, &res);
 	ns = ktime_get_ns() - start;
 	atomic64_add(ns, &st->scan_ns_total);
 	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
 	trace_ttm_shrink_scan_end(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
-				  current_is_kswapd(), res.last_pass, freed, ns);
+				  kswapd, res.last_pass, freed, ns);
 
 	return freed;
 }
@@ -335,7 +427,9 @@ static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
 	unsigned long freed;
 
 	freed = ttm_shrinker_scan(shrink->private_data, sc->nr_to_scan,
-				  sc->gfp_mask, ttm_bo_shrink_may_wait());
+				  sc->gfp_mask,
+				  current_is_kswapd() ? TTM_SHRINK_CALLER_KSWAPD :
+				  TTM_SHRINK_CALLER_DIRECT);
 	sc->nr_scanned = freed;
 
 	return freed ?: SHRINK_STOP;
@@ -344,25 +438,38 @@ static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
 /**
  * ttm_shrinker_shrink() - Shrink a device on request
  * @shrinker: The shrinker.
- * @bytes: Free at least this much, or all there is.
+ * @bytes: Free at least this much, or all there is; at most
+ * U64_MAX - PAGE_SIZE + 1 (whole pages). Ignored with TTM_SHRINK_ALL.
+ * @flags: TTM_SHRINK_ALL: free all there is; TTM_SHRINK_PURGE_ONLY: only
+ * the purge pass.
  * @result: Filled in with the outcome.
  *
- * All passes, GPU waits and writeback included; the driver's prepare
+ * All passes, GPU waits and writeback included; the driver's begin
  * callback may resume the device. Repeats until the target is met or a
  * round frees nothing. For the shrink debugfs node and tests.
  *
- * Return: 0, -EINVAL for a zero size, or -EINTR when interrupted.
+ * Return: 0, -EINVAL for a size of zero or too large to be a number of
+ * pages, or -EINTR when interrupted.
  */
 int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
-			struct ttm_shrink_result *result)
+			unsigned int flags, struct ttm_shrink_result *result)
 {
+	bool purge_only = flags & TTM_SHRINK_PURGE_ONLY;
 	unsigned long target, freed = 0;
 	u64 start;
 
-	if (!bytes)
+	if (flags & ~(TTM_SHRINK_ALL | TTM_SHRINK_PURGE_ONLY))
 		return -EINVAL;
-
-	target = min_t(u64, DIV_ROUND_UP_ULL(bytes, PAGE_SIZE), ULONG_MAX);
+	if (flags & TTM_SHRINK_ALL) {
+		bytes = 0;
+		target = ULONG_MAX;
+	} else {
+		/* rounding up to pages must not wrap to a target of 0 */
+		if (!bytes || bytes > U64_MAX - PAGE_SIZE + 1)
+			return -EINVAL;
+		target = min_t(u64, DIV_ROUND_UP_ULL(bytes, PAGE_SIZE),
+			       ULONG_MAX);
+	}
 	memset(result, 0, sizeof(*result));
 	result->requested_bytes = bytes;
 
@@ -370,10 +477,13 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 		return -EINTR;
 
 	start = ktime_get_ns();
+	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), target,
+				    GFP_KERNEL, false);
 	while (freed < target) {
 		unsigned long got = ttm_shrinker_run(shrinker, target - freed,
-						     GFP_KERNEL, true, true,
-						     result);
+						     GFP_KERNEL,
+						     TTM_SHRINK_CALLER_FORCED,
+						     purge_only, result);
 
 		if (!got)
 			break;
@@ -384,6 +494,9 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 		}
 	}
 	result->duration_ns = ktime_get_ns() - start;
+	trace_ttm_shrink_scan_end(ttm_shrinker_name(shrinker), target,
+				  GFP_KERNEL, false, result->last_pass, freed,
+				  result->duration_ns);
 	shrinker->last = *result;
 	mutex_unlock(&shrinker->shrink_lock);
 
@@ -391,43 +504,77 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 }
 EXPORT_SYMBOL(ttm_shrinker_shrink);
 
+/* The device's shrinker, referenced, or NULL: see ttm_shrinker_destroy(). */
+static struct ttm_shrinker *ttm_shrinker_get(struct ttm_device *bdev)
+{
+	struct ttm_shrinker *s;
+
+	rcu_read_lock();
+	s = rcu_dereference(bdev->shrinker);
+	if (s && !refcount_inc_not_zero(&s->users))
+		s = NULL;
+	rcu_read_unlock();
+
+	return s;
+}
+
+static void ttm_shrinker_put(struct ttm_shrinker *s)
+{
+	if (refcount_dec_and_test(&s->users))
+		complete(&s->gone);
+}
+
 /**
  * ttm_shrinker_swapout_bo() - Back up a BO for TTM's own page limit
- * @shrinker: The BO's device's shrinker.
- * @bo: The BO, reserved, idle and in system placement.
+ * @bo: The BO, reserved, idle and in system placement, of a device with a
+ * shrinker.
  * @gfp: The allocation context.
  *
  * TTM's global swapout goes through the driver's callbacks like a scan
  * does, so that the driver's accounting and runtime PM stay right:
- * purgeable BOs are purged, others backed up page by page. It runs in the
- * context of an allocating task, not of reclaim, so the driver may wake
- * the device.
+ * purgeable BOs are purged, others backed up page by page. It runs with
+ * two reservations held (the populating BO's and this one's), so there is
+ * no begin callback and prepare must not resume the device
+ * (TTM_SHRINK_CALLER_SWAPOUT): a suspended device's BO that needs it is
+ * skipped.
  *
- * Return: Pages freed, or a negative error code.
+ * Return: Pages freed, or a negative error code: -EBUSY for a BO the
+ * driver refused or a device whose shrinker is going away.
  */
-long ttm_shrinker_swapout_bo(struct ttm_shrinker *shrinker,
-			     struct ttm_buffer_object *bo, gfp_t gfp)
+long ttm_shrinker_swapout_bo(struct ttm_buffer_object *bo, gfp_t gfp)
 {
-	const struct ttm_shrinker_funcs *funcs = shrinker->funcs;
+	struct ttm_shrinker *shrinker = ttm_shrinker_get(bo->bdev);
+	const struct ttm_shrinker_funcs *funcs;
 	struct ttm_shrink_ctx sctx = {
 		.pass = TTM_SHRINK_PASS_IDLE,
-		.may_wait = true,
+		.caller = TTM_SHRINK_CALLER_SWAPOUT,
 		.gfp = gfp,
 	};
 	struct ttm_backup_args args = {
-		.purge = funcs->purgeable && funcs->purgeable(bo),
 		.gfp = gfp,
 	};
 	long ret;
 
-	if (funcs->prepare && funcs->prepare(shrinker, bo, &sctx))
+	if (!shrinker)
 		return -EBUSY;
+	funcs = shrinker->funcs;
+	if (ttm_bo_shrink_dying(bo)) {
+		ret = -EBUSY;
+		goto out;
+	}
+
+	args.purge = funcs->purgeable && funcs->purgeable(bo);
+	if (funcs->prepare && funcs->prepare(shrinker, bo, &sctx)) {
+		ret = -EBUSY;
+		goto out;
+	}
 	ret = ttm_tt_backup(bo->bdev, bo->ttm, &args);
 	if (funcs->finish)
 		funcs->finish(shrinker, bo, &sctx, ret);
 	if (ret > 0 && args.purge)
 		atomic64_add((u64)ret << PAGE_SHIFT, &shrinker->stats.purged_bytes);
-
+out:
+	ttm_shrinker_put(shrinker);
 	return ret;
 }
 EXPORT_SYMBOL(ttm_shrinker_swapout_bo);
@@ -439,14 +586,18 @@ EXPORT_SYMBOL(ttm_shrinker_swapout_bo);
  */
 void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages)
 {
-	struct ttm_shrinker *s = bdev->shrinker;
+	struct ttm_shrinker *s;
 
-	if (!s)
-		return;
-	atomic_long_add(pages, &s->backed_up_pages);
-	/* Backups by any path: the shrinker, forced, TTM's own page limit. */
-	if (pages > 0)
-		atomic64_add((u64)pages << PAGE_SHIFT, &s->stats.backup_bytes);
+	rcu_read_lock();
+	s = rcu_dereference(bdev->shrinker);
+	if (s) {
+		atomic_long_add(pages, &s->backed_up_pages);
+		/* Backups by any path: the shrinker, forced, TTM's own limit. */
+		if (pages > 0)
+			atomic64_add((u64)pages << PAGE_SHIFT,
+				     &s->stats.backup_bytes);
+	}
+	rcu_read_unlock();
 }
 
 /**
@@ -457,14 +608,17 @@ void ttm_shrinker_note_backup(struct ttm_device *bdev, long pages)
  */
 void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err)
 {
-	struct ttm_shrinker *s = bdev->shrinker;
+	struct ttm_shrinker *s;
 
-	if (!s)
-		return;
-	atomic_long_sub(pages, &s->backed_up_pages);
-	atomic64_add((u64)pages << PAGE_SHIFT, &s->stats.restore_bytes);
-	if (err && err != -EINTR && err != -ERESTARTSYS)
-		atomic64_inc(&s->stats.restore_errors);
+	rcu_read_lock();
+	s = rcu_dereference(bdev->shrinker);
+	if (s) {
+		atomic_long_sub(pages, &s->backed_up_pages);
+		atomic64_add((u64)pages << PAGE_SHIFT, &s->stats.restore_bytes);
+		if (err && err != -EINTR && err != -ERESTARTSYS)
+			atomic64_inc(&s->stats.restore_errors);
+	}
+	rcu_read_unlock();
 }
 
 /**
@@ -474,7 +628,8 @@ void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err)
  * @name: The shrinker's name, for the core mm and the tracepoints.
  *
  * The shrinker is registered at once: the driver keeps its page counts
- * with ttm_shrinker_mod_pages() from the moment its BOs exist.
+ * with ttm_shrinker_mod_pages() from the moment its BOs exist. Create it
+ * after ttm_device_init() and destroy it before ttm_device_fini().
  *
  * Return: The shrinker, or an ERR_PTR.
  */
@@ -498,11 +653,13 @@ struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 	s->bdev = bdev;
 	s->funcs = funcs;
 	mutex_init(&s->shrink_lock);
+	refcount_set(&s->users, 1);
+	init_completion(&s->gone);
 	s->shrinker->count_objects = ttm_shrinker_mm_count;
 	s->shrinker->scan_objects = ttm_shrinker_mm_scan;
 	s->shrinker->seeks = DEFAULT_SEEKS;
 	s->shrinker->private_data = s;
-	bdev->shrinker = s;
+	rcu_assign_pointer(bdev->shrinker, s);
 	shrinker_register(s->shrinker);
 
 	return s;
@@ -510,48 +667,25 @@ struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 EXPORT_SYMBOL(ttm_shrinker_create);
 
 /**
- * ttm_shrinker_tt_resident() - Pages of a tt in system memory now
- * @tt: The tt, or NULL. The caller keeps it from changing (reservation).
- *
- * A populated tt has all its pages; a backed-up tt those a partial backup
- * or restore left in place; any other none. Drivers use it to keep their
- * shrinker accounting exact.
- *
- * Return: The number of pages.
- */
-long ttm_shrinker_tt_resident(struct ttm_tt *tt)
-{
-	long n = 0;
-	pgoff_t i;
-
-	if (!tt)
-		return 0;
-	if (ttm_tt_is_populated(tt))
-		return tt->num_pages;
-	if (!ttm_tt_is_backed_up(tt))
-		return 0;
-	for (i = 0; i < tt->num_pages; i++)
-		n += tt->pages[i] && !ttm_backup_is_handle(tt->pages[i]);
-
-	return n;
-}
-EXPORT_SYMBOL(ttm_shrinker_tt_resident);
-
-/**
  * ttm_shrinker_destroy() - Take a device's shrinker down
  * @shrinker: The shrinker, or NULL.
  *
- * Waits for running scans. The debugfs nodes must be gone already: they
- * go with the directory they were created in (drm_dev_unregister() removes
- * a DRM minor's).
+ * The device forgets it first, so that TTM's paths (swapout, backup and
+ * restore accounting) stop finding it; then it waits for running scans
+ * and for paths that found it before. The debugfs nodes must be gone
+ * already: they go with the directory they were created in
+ * (drm_dev_unregister() removes a DRM minor's).
  */
 void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
 {
 	if (!shrinker)
 		return;
 
+	RCU_INIT_POINTER(shrinker->bdev->shrinker, NULL);
 	shrinker_free(shrinker->shrinker);
-	shrinker->bdev->shrinker = NULL;
+	synchronize_rcu();
+	ttm_shrinker_put(shrinker);
+	wait_for_completion(&shrinker->gone);
 	mutex_destroy(&shrinker->shrink_lock);
 	kfree(shrinker);
 }

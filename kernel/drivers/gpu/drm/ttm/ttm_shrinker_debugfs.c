@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The shrinker's debugfs nodes, in dri/<minor>/shrinker/:
- *   shrink     0600  write a size to shrink the device; read the result
+ *   shrink     0600  write a size, "all" or "purge" to shrink the device;
+ *                    read the result
  *   stats      0400  key: value counters, lock-free
  *   bos        0400  one line per BO
  *   purgeable  0200  write "<id> dontneed" or "<id> willneed"
@@ -75,11 +76,43 @@ int ttm_shrinker_parse_size(const char *buf, u64 *bytes)
 		return -EINVAL;
 	if (shift && val > (U64_MAX >> shift))
 		return -EINVAL;
+	val <<= shift;
+	/* whole pages: a size that rounds up past 2^64 is no size */
+	if (val > U64_MAX - PAGE_SIZE + 1)
+		return -EINVAL;
 
-	*bytes = val << shift;
+	*bytes = val;
 	return 0;
 }
 EXPORT_SYMBOL(ttm_shrinker_parse_size);
+
+/**
+ * ttm_shrinker_parse_shrink() - Parse what the shrink node takes
+ * @buf: A size (see ttm_shrinker_parse_size()), or the keyword "all" (free
+ * all there is) or "purge" (the purge pass alone, over every purgeable
+ * BO), optionally with a trailing newline.
+ * @bytes: The size, or 0 for a keyword.
+ * @flags: 0, or the ttm_shrinker_shrink() flags of the keyword.
+ *
+ * Return: 0, or -EINVAL for anything else.
+ */
+int ttm_shrinker_parse_shrink(const char *buf, u64 *bytes,
+			      unsigned int *flags)
+{
+	if (sysfs_streq(buf, "all")) {
+		*bytes = 0;
+		*flags = TTM_SHRINK_ALL;
+		return 0;
+	}
+	if (sysfs_streq(buf, "purge")) {
+		*bytes = 0;
+		*flags = TTM_SHRINK_ALL | TTM_SHRINK_PURGE_ONLY;
+		return 0;
+	}
+	*flags = 0;
+	return ttm_shrinker_parse_size(buf, bytes);
+}
+EXPORT_SYMBOL(ttm_shrinker_parse_shrink);
 
 static int ttm_shrinker_copy_write(const char __user *ubuf, size_t len,
 				   char *buf)
@@ -100,17 +133,18 @@ static ssize_t ttm_shrinker_shrink_write(struct file *file,
 	struct ttm_shrinker *s = file_inode(file)->i_private;
 	struct ttm_shrink_result result;
 	char buf[TTM_SHRINKER_WRITE_MAX];
+	unsigned int flags;
 	u64 bytes;
 	int ret;
 
 	ret = ttm_shrinker_copy_write(ubuf, len, buf);
 	if (ret)
 		return ret;
-	ret = ttm_shrinker_parse_size(buf, &bytes);
+	ret = ttm_shrinker_parse_shrink(buf, &bytes, &flags);
 	if (ret)
 		return ret;
 
-	ret = ttm_shrinker_shrink(s, bytes, &result);
+	ret = ttm_shrinker_shrink(s, bytes, flags, &result);
 
 	return ret ?: len;
 }
@@ -201,7 +235,7 @@ static const char *ttm_shrinker_bo_state(struct ttm_buffer_object *bo)
 	if (!tt)
 		return "resident";
 	if (ttm_tt_is_backed_up(tt))
-		return ttm_shrinker_tt_resident(tt) ? "partial" : "backed_up";
+		return ttm_tt_resident_pages(tt) ? "partial" : "backed_up";
 	if (ttm_tt_purged(tt) && !ttm_tt_is_populated(tt))
 		return "purged";
 

@@ -88,7 +88,7 @@ static int vttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
 	int ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
 
 	/* On error a restore keeps the progress it made; an allocation none. */
-	vttm_bo_account(vtt->bo, ret ? ttm_shrinker_tt_resident(tt) : tt->num_pages);
+	vttm_bo_account(vtt->bo, ret ? ttm_tt_resident_pages(tt) : tt->num_pages);
 	return ret;
 }
 
@@ -178,7 +178,7 @@ static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
 	}
 
 	/* Moves populate and free pages: recount. */
-	vttm_bo_account(to_vttm_bo(tbo), ttm_shrinker_tt_resident(tbo->ttm));
+	vttm_bo_account(to_vttm_bo(tbo), ttm_tt_resident_pages(tbo->ttm));
 	return ret;
 }
 
@@ -460,7 +460,7 @@ bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner)
 	/* The owner's willneed acknowledges a purge: report it once. */
 	if (madv == VTTM_MADV_WILLNEED && owner && tt)
 		ttm_tt_clear_purged(tt);
-	vttm_bo_account(bo, ttm_shrinker_tt_resident(tt));
+	vttm_bo_account(bo, ttm_tt_resident_pages(tt));
 
 	return retained;
 }
@@ -513,7 +513,7 @@ int vttm_bo_wait_ioctl(struct drm_device *drm, void *data,
 static u32 vttm_bo_state(struct vttm_bo *bo)
 {
 	struct ttm_tt *tt = bo->tbo.ttm;
-	long resident = ttm_shrinker_tt_resident(tt);
+	long resident = ttm_tt_resident_pages(tt);
 
 	if (!tt || ttm_tt_is_populated(tt))
 		return VTTM_STATE_RESIDENT;
@@ -569,9 +569,37 @@ static bool vttm_shrink_purgeable(struct ttm_buffer_object *tbo)
 
 /*
  * Shrinking a compressed BO needs the engine, so the device must be awake.
- * Direct reclaim must not wake it (resuming can take long and take locks
- * that reclaim may be under): only use it if it is active already,
- * otherwise skip the BO and let the reclaim worker do it shortly.
+ * A scan that may wait (kswapd, the forced shrink, the reclaim worker)
+ * wakes it once, in begin, with no reservation held: resuming takes
+ * reservations (see vttm_runtime_resume()), so it must never happen
+ * under one. Direct reclaim never wakes it.
+ */
+static int vttm_shrink_begin(struct ttm_shrinker *shrinker,
+			     struct ttm_shrink_ctx *sctx)
+{
+	struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
+
+	if (sctx->may_wait && pm_runtime_resume_and_get(dev) >= 0)
+		sctx->driver_priv = 1;	/* awake for the whole scan */
+
+	return 0;
+}
+
+static void vttm_shrink_end(struct ttm_shrinker *shrinker,
+			    const struct ttm_shrink_ctx *sctx)
+{
+	struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
+
+	if (sctx->driver_priv) {
+		pm_runtime_mark_last_busy(dev);
+		pm_runtime_put_autosuspend(dev);
+	}
+}
+
+/*
+ * With the BO reserved: use the device if begin holds it awake or it is
+ * active anyway; otherwise skip the BO and let the reclaim worker do it
+ * shortly.
  */
 static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
 			       struct ttm_buffer_object *tbo,
@@ -580,11 +608,9 @@ static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
 	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
 	struct device *dev = vdev->drm.dev;
 
-	if (!(to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_COMPRESSED))
+	if (!(to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_COMPRESSED) ||
+	    sctx->driver_priv)
 		return 0;
-
-	if (sctx->may_wait)
-		return pm_runtime_resume_and_get(dev) < 0 ? -EBUSY : 0;
 	if (pm_runtime_get_if_active(dev) > 0)
 		return 0;
 
@@ -599,8 +625,9 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 {
 	struct vttm_bo *bo = to_vttm_bo(tbo);
 
-	vttm_bo_account(bo, ttm_shrinker_tt_resident(tbo->ttm));
-	if (bo->flags & VTTM_GEM_CREATE_COMPRESSED) {
+	vttm_bo_account(bo, ttm_tt_resident_pages(tbo->ttm));
+	/* the reference prepare took, if begin held none */
+	if ((bo->flags & VTTM_GEM_CREATE_COMPRESSED) && !sctx->driver_priv) {
 		struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
 
 		pm_runtime_mark_last_busy(dev);
@@ -621,7 +648,8 @@ void vttm_reclaim_work(struct work_struct *work)
 	long pages = atomic_long_xchg(&vdev->deferred_pages, 0);
 
 	if (pages > 0)
-		ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL, true);
+		ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL,
+				  TTM_SHRINK_CALLER_WORKER);
 }
 
 static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
@@ -680,6 +708,8 @@ static int vttm_shrink_set_purgeable(struct ttm_shrinker *shrinker, u32 id,
 }
 
 const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
+	.begin = vttm_shrink_begin,
+	.end = vttm_shrink_end,
 	.purgeable = vttm_shrink_purgeable,
 	.prepare = vttm_shrink_prepare,
 	.finish = vttm_shrink_finish,

@@ -260,7 +260,8 @@ static void ttm_backup_round_trip(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_populated(tt));
 	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(tt));
-	KUNIT_EXPECT_NULL(test, tt->backup);
+	/* the storage stays, empty, until the tt is unpopulated */
+	KUNIT_EXPECT_NOT_NULL(test, tt->backup);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 0x1234 + params->order), 0);
 
@@ -269,7 +270,7 @@ static void ttm_backup_round_trip(struct kunit *test)
 
 		/* Every slot was given back. */
 		KUNIT_EXPECT_EQ(test,
-				ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
+				ttm_device_backup_avail(priv->devs->ttm_dev),
 				(u64)num_pages << PAGE_SHIFT);
 	}
 
@@ -305,15 +306,15 @@ static void ttm_backup_purge_partial(struct kunit *test)
 	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
 	struct ttm_tt *tt;
 
-	ttm_backup_test_use_file(test, 8);
-	tt = ttm_backup_test_tt(test, 16);
-	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
+	ttm_backup_test_use_file(test, 16);
+	tt = ttm_backup_test_tt(test, 24);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 16);
 
 	args.purge = true;
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
-	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
-			8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(priv->devs->ttm_dev),
+			16 * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
 	KUNIT_EXPECT_TRUE(test, ttm_backup_test_zeroed(tt));
 
@@ -321,9 +322,9 @@ static void ttm_backup_purge_partial(struct kunit *test)
 }
 
 /*
- * A backend with room for half the tt: the high-order folio is split, half
- * of it backed up, and -ENOSPC reported only once nothing more fits. The
- * tt comes back whole.
+ * A backend with room for part of the tt: whole folios go until it is
+ * full, and -ENOSPC is reported only once nothing more fits. No folio is
+ * split to fill the backend up. The tt comes back whole.
  */
 static void ttm_backup_partial(struct kunit *test)
 {
@@ -331,32 +332,27 @@ static void ttm_backup_partial(struct kunit *test)
 	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
 	struct ttm_tt *tt;
 
-	bool high;
-
-	ttm_backup_test_use_file(test, 8);
-	tt = ttm_backup_test_tt(test, 16);
-	high = tt->pages[0]->private > 0;
+	ttm_backup_test_use_file(test, 16);
+	tt = ttm_backup_test_tt(test, 24);
 	ttm_backup_test_fill(tt, 99);
 
-	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
-	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 8);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, tt, &args), 16);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 16);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(tt));
 	KUNIT_EXPECT_FALSE(test, ttm_tt_is_populated(tt));
-	/* The first 8 pages went; a high-order folio had to be split. */
-	KUNIT_EXPECT_TRUE(test, ttm_backup_is_handle(tt->pages[7]));
-	KUNIT_EXPECT_FALSE(test, ttm_backup_is_handle(tt->pages[8]));
-	KUNIT_EXPECT_EQ(test, args.splits, high ? 1 : 0);
+	KUNIT_EXPECT_TRUE(test, ttm_backup_is_handle(tt->pages[15]));
+	KUNIT_EXPECT_FALSE(test, ttm_backup_is_handle(tt->pages[16]));
+	KUNIT_EXPECT_EQ(test, args.splits, 0);
 
 	/* Full: nothing more goes, and the error says why. */
-	args.splits = 0;
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 8);
-	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file), 0);
+	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 16);
+	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(priv->devs->ttm_dev), 0);
 
 	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 99), 0);
-	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(priv->devs->ttm_dev->backup_file),
-			8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(priv->devs->ttm_dev),
+			16 * PAGE_SIZE);
 
 	ttm_backup_test_tt_fini(test, tt);
 }
@@ -381,24 +377,30 @@ static void ttm_backup_test_fail_off(struct fault_attr *attr)
 }
 
 /*
- * Back a tt of @n pages (one folio) up as @n order-0 pages: failing the
- * folio once makes the pool split it.
+ * Back a tt of @n pages (one folio) up as @n order-0 pages: a file store
+ * whose free slots hold no aligned run of @n (a one-page tt sits in slot
+ * 0) takes the folio page by page. The folio itself is not split.
  */
 static struct ttm_tt *ttm_backup_test_tt_split(struct kunit *test,
 					       unsigned long n, u64 seed)
 {
 	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
-	struct fault_attr *fail_backup = ttm_pool_fault_attr(false);
-	struct ttm_tt *tt = ttm_backup_test_tt(test, n);
-	bool high = tt->pages[0]->private > 0;
+	struct ttm_tt *blocker, *tt;
+	bool high;
 
+	ttm_backup_test_use_file(test, n + 1);
+	blocker = ttm_backup_test_tt(test, 1);
+	KUNIT_ASSERT_EQ(test, ttm_backup_test_backup(test, blocker, &args), 1);
+
+	tt = ttm_backup_test_tt(test, n);
+	high = tt->pages[0]->private > 0;
 	ttm_backup_test_fill(tt, seed);
-	ttm_backup_test_fail_nth(fail_backup, 0, n * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), (long)n);
-	ttm_backup_test_fail_off(fail_backup);
 	KUNIT_EXPECT_EQ(test, args.splits, high ? 1 : 0);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), n);
 	KUNIT_EXPECT_EQ(test, ttm_backup_slot_order(tt->pages[n - 1]), 0);
+
+	ttm_backup_test_tt_fini(test, blocker);
 
 	return tt;
 }

@@ -414,7 +414,7 @@ static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
 	unsigned long freed;
 
 	fs_reclaim_acquire(GFP_KERNEL);
-	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, false);
+	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, TTM_SHRINK_CALLER_DIRECT);
 	fs_reclaim_release(GFP_KERNEL);
 	memalloc_noreclaim_restore(noreclaim);
 
@@ -452,7 +452,7 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 16);
 
 	/* Without __GFP_FS nothing is backed up, purging goes on. */
-	freed = ttm_shrinker_scan(s, 1000, GFP_NOFS, false);
+	freed = ttm_shrinker_scan(s, 1000, GFP_NOFS, TTM_SHRINK_CALLER_DIRECT);
 	KUNIT_EXPECT_EQ(test, freed, 16);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
 
@@ -486,7 +486,7 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 0);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.restore_bytes), 24 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(shr_bdev(test)->backup_file),
+	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(shr_bdev(test)),
 			24 * PAGE_SIZE);
 }
 
@@ -525,7 +525,7 @@ static void ttm_shrinker_direct_never_waits(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[1]->bo.ttm));
 
 	dma_fence_signal(priv->fence);
-	freed = ttm_shrinker_scan(s, 1000, GFP_KERNEL, true);
+	freed = ttm_shrinker_scan(s, 1000, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD);
 	KUNIT_EXPECT_EQ(test, freed, 16);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(busy->ttm));
 }
@@ -547,7 +547,7 @@ static void ttm_shrinker_runtime_pm(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 0);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.skipped_rpm), 2);
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_scan(s, 1000, GFP_KERNEL, true), 32);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_scan(s, 1000, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD), 32);
 }
 
 /*
@@ -589,16 +589,16 @@ static void ttm_shrinker_forced(struct kunit *test)
 	shr_setup(test, 1024, purgeable, ARRAY_SIZE(purgeable));
 	s = priv->shrinker;
 
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 4096, &r), 0);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 4096, 0, &r), 0);
 	KUNIT_EXPECT_GE(test, r.freed_bytes, 4096);
 	KUNIT_EXPECT_EQ(test, r.purged_bytes, 16 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, r.status, 0);
 
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, SZ_256M, &r), 0);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, SZ_256M, 0, &r), 0);
 	KUNIT_EXPECT_EQ(test, r.freed_bytes, 48 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, r.backed_up_bytes, 48 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, s->last.freed_bytes, r.freed_bytes);
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, 0, &r), -EINVAL);
 }
 
 #define OVC_BO_PAGES (SZ_16M >> PAGE_SHIFT)
@@ -654,7 +654,7 @@ static int shr_ovc_populate(struct kunit *test, struct ttm_shrinker *s,
 		err = ttm_tt_populate(shr_bdev(test), bo->ttm, &ctx);
 		if (err != -ENOMEM || tries == 16)
 			break;
-		ttm_shrinker_scan(s, 2 * OVC_BO_PAGES, GFP_KERNEL, true);
+		ttm_shrinker_scan(s, 2 * OVC_BO_PAGES, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD);
 	}
 	if (!err)
 		ttm_shrinker_mod_pages(s, bo->ttm->num_pages, 0);

@@ -186,7 +186,7 @@ static void vttm_test_madvise(struct kunit *test)
 
 	/* purge it */
 	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
-	KUNIT_EXPECT_GE(test, ttm_shrinker_scan(s, pages, GFP_KERNEL, true),
+	KUNIT_EXPECT_GE(test, ttm_shrinker_scan(s, pages, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD),
 			pages);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.purged_bytes), SZ_64K);
@@ -351,23 +351,32 @@ static void vttm_test_evict_waits_for_locked(struct kunit *test)
 	vttm_test_put(h.bo);
 }
 
-/* Run the shrinker's prepare (and finish, if it let the BO through). */
-static int vttm_test_prepare(struct vttm_device *vdev, struct vttm_bo *bo,
-			     bool may_wait)
+/*
+ * The shrinker's callbacks for one BO as a scan by @caller runs them:
+ * begin with nothing locked, prepare (and finish, if it let the BO
+ * through) with the BO reserved, end.
+ */
+static int vttm_test_scan_bo(struct vttm_device *vdev, struct vttm_bo *bo,
+			     enum ttm_shrink_caller caller)
 {
-	const struct ttm_shrink_ctx sctx = {
+	struct ttm_shrink_ctx sctx = {
 		.pass = TTM_SHRINK_PASS_IDLE,
-		.may_wait = may_wait,
+		.caller = caller,
+		.may_wait = caller != TTM_SHRINK_CALLER_DIRECT,
 		.gfp = GFP_KERNEL,
 	};
+	const struct ttm_shrinker_funcs *funcs = &vttm_shrinker_funcs;
 	int ret;
 
-	ret = vttm_shrinker_funcs.prepare(vdev->shrinker, &bo->tbo, &sctx);
+	ret = funcs->begin(vdev->shrinker, &sctx);
 	if (!ret) {
 		dma_resv_lock(bo->tbo.base.resv, NULL);
-		vttm_shrinker_funcs.finish(vdev->shrinker, &bo->tbo, &sctx, 0);
+		ret = funcs->prepare(vdev->shrinker, &bo->tbo, &sctx);
+		if (!ret)
+			funcs->finish(vdev->shrinker, &bo->tbo, &sctx, 0);
 		dma_resv_unlock(bo->tbo.base.resv);
 	}
+	funcs->end(vdev->shrinker, &sctx);
 
 	return ret;
 }
@@ -375,24 +384,32 @@ static int vttm_test_prepare(struct vttm_device *vdev, struct vttm_bo *bo,
 /*
  * Compressed BOs need the engine to be shrunk. Direct reclaim uses the
  * device only if it is awake, else skips the BO and queues the worker;
- * kswapd and the forced shrink may wake it. Other BOs never touch it.
+ * kswapd and the forced shrink wake it in begin, never in prepare (with
+ * a reservation held). Other BOs never touch it.
  */
 static void vttm_test_rpm_decisions(struct kunit *test)
 {
 	struct vttm_device *vdev = test->priv;
 	struct device *dev = vdev->drm.dev;
+	struct ttm_shrink_ctx may_wait_no_begin = {
+		.pass = TTM_SHRINK_PASS_WAIT,
+		.caller = TTM_SHRINK_CALLER_KSWAPD,
+		.may_wait = true,
+		.gfp = GFP_KERNEL,
+	};
 	struct vttm_bo *plain, *ccs;
+	int ret;
 
 	plain = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT, 0);
 	ccs = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT,
 			   VTTM_GEM_CREATE_COMPRESSED);
 	KUNIT_ASSERT_TRUE(test, pm_runtime_suspended(dev));
 
-	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, plain, false), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, plain, TTM_SHRINK_CALLER_DIRECT), 0);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 
 	/* direct reclaim, suspended: skipped, not woken, deferred */
-	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, false), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_DIRECT), -EAGAIN);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages),
 			SZ_64K >> PAGE_SHIFT);
@@ -400,16 +417,26 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	cancel_delayed_work_sync(&vdev->reclaim_work);
 	atomic_long_set(&vdev->deferred_pages, 0);
 
+	/* prepare alone never wakes it, whatever the scan may do */
+	dma_resv_lock(ccs->tbo.base.resv, NULL);
+	ret = vttm_shrinker_funcs.prepare(vdev->shrinker, &ccs->tbo,
+					  &may_wait_no_begin);
+	dma_resv_unlock(ccs->tbo.base.resv);
+	KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
+	cancel_delayed_work_sync(&vdev->reclaim_work);
+	atomic_long_set(&vdev->deferred_pages, 0);
+
 	/* direct reclaim, awake: used, and its reference given back */
 	KUNIT_ASSERT_EQ(test, pm_runtime_resume_and_get(dev), 0);
-	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, false), 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_DIRECT), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), 1);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages), 0);
 	pm_runtime_put_sync_suspend(dev);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 
-	/* kswapd or forced: woken for the BO, then let go */
-	KUNIT_EXPECT_EQ(test, vttm_test_prepare(vdev, ccs, true), 0);
+	/* kswapd or forced: woken by begin for the scan, then let go */
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_KSWAPD), 0);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_active(dev));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), 0);
 
