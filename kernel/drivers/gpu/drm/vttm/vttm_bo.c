@@ -249,10 +249,12 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 	struct vttm_bo *bo = to_vttm_bo(tbo);
 	struct vttm_device *vdev = ttm_to_vttm(tbo->bdev);
 
-	xa_erase(&vdev->bos, bo->id);
-	mutex_lock(&vdev->bo_list_lock);
-	list_del(&bo->link);
-	mutex_unlock(&vdev->bo_list_lock);
+	if (bo->id != VTTM_BO_KERNEL_ID) {
+		xa_erase(&vdev->bos, bo->id);
+		mutex_lock(&vdev->bo_list_lock);
+		list_del(&bo->link);
+		mutex_unlock(&vdev->bo_list_lock);
+	}
 	drm_gem_object_release(&tbo->base);
 	kfree(bo);
 }
@@ -373,6 +375,62 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 
 	*out = bo;
 	return 0;
+}
+
+/**
+ * vttm_bo_create_kernel() - Create a BO for the driver itself
+ * @vdev: The device.
+ * @size: Bytes, page aligned.
+ * @out: The BO, with one reference, unlocked.
+ *
+ * In VRAM, falling back to TT; in no list and with no id, so that the
+ * shrinker's bos node and the purgeable node do not show it. Its pages are
+ * accounted as any BO's. Release it with vttm_bo_put_kernel().
+ *
+ * Return: 0 or a negative error code.
+ */
+int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
+			  struct vttm_bo **out)
+{
+	struct ttm_operation_ctx ctx = { .gfp_retry_mayfail = true };
+	struct vttm_bo *bo;
+	int ret;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return -ENOMEM;
+
+	bo->id = VTTM_BO_KERNEL_ID;
+	bo->madv = VTTM_MADV_WILLNEED;
+	strscpy(bo->comm, "[vttm]", sizeof(bo->comm));
+	INIT_LIST_HEAD(&bo->link);
+	bo->places[0].mem_type = TTM_PL_VRAM;
+	bo->places[1].mem_type = TTM_PL_TT;
+	bo->places[1].flags = TTM_PL_FLAG_FALLBACK;
+	bo->placement.num_placement = 2;
+	bo->placement.placement = bo->places;
+	bo->tbo.base.funcs = &vttm_gem_funcs;
+	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
+
+	ret = ttm_bo_init_reserved(&vdev->ttm, &bo->tbo, ttm_bo_type_kernel,
+				   &bo->placement, 0, &ctx, NULL, NULL,
+				   vttm_bo_destroy);
+	if (ret)
+		return ret;
+	dma_resv_unlock(bo->tbo.base.resv);
+
+	*out = bo;
+	return 0;
+}
+
+/**
+ * vttm_bo_put_kernel() - Release a BO from vttm_bo_create_kernel()
+ * @bo: The BO, or NULL.
+ */
+void vttm_bo_put_kernel(struct vttm_bo *bo)
+{
+	if (bo)
+		drm_gem_object_put(&bo->tbo.base);
 }
 
 int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
@@ -577,9 +635,16 @@ static bool vttm_shrink_purgeable(struct ttm_buffer_object *tbo)
 static int vttm_shrink_begin(struct ttm_shrinker *shrinker,
 			     struct ttm_shrink_ctx *sctx)
 {
-	struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
+	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
 
-	if (sctx->may_wait && pm_runtime_resume_and_get(dev) >= 0)
+	/*
+	 * Like a discrete GPU's, vttm's resume takes reservations and
+	 * allocates (vttm_pm.c): not safe in reclaim, kswapd's included.
+	 * Only scans in process context wake it: the forced shrink and the
+	 * reclaim worker, which kswapd and direct reclaim leave work to.
+	 */
+	if ((sctx->caller == TTM_SHRINK_CALLER_FORCED ||
+	     sctx->caller == TTM_SHRINK_CALLER_WORKER) && !vttm_pm_get(vdev))
 		sctx->driver_priv = 1;	/* awake for the whole scan */
 
 	return 0;
@@ -588,12 +653,8 @@ static int vttm_shrink_begin(struct ttm_shrinker *shrinker,
 static void vttm_shrink_end(struct ttm_shrinker *shrinker,
 			    const struct ttm_shrink_ctx *sctx)
 {
-	struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
-
-	if (sctx->driver_priv) {
-		pm_runtime_mark_last_busy(dev);
-		pm_runtime_put_autosuspend(dev);
-	}
+	if (sctx->driver_priv)
+		vttm_pm_put(ttm_to_vttm(shrinker->bdev));
 }
 
 /*
@@ -627,12 +688,8 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 
 	vttm_bo_account(bo, ttm_tt_resident_pages(tbo->ttm));
 	/* the reference prepare took, if begin held none */
-	if ((bo->flags & VTTM_GEM_CREATE_COMPRESSED) && !sctx->driver_priv) {
-		struct device *dev = ttm_to_vttm(shrinker->bdev)->drm.dev;
-
-		pm_runtime_mark_last_busy(dev);
-		pm_runtime_put_autosuspend(dev);
-	}
+	if ((bo->flags & VTTM_GEM_CREATE_COMPRESSED) && !sctx->driver_priv)
+		vttm_pm_put(ttm_to_vttm(shrinker->bdev));
 }
 
 /**

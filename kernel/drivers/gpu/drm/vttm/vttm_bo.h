@@ -25,7 +25,8 @@ struct vttm_device;
  * full of what cannot be evicted; or TT only.
  * @placement: @places as a TTM placement.
  * @link: In the device's BO list.
- * @id: Device-wide id (shrinker debugfs nodes, GEM info).
+ * @id: Device-wide id (shrinker debugfs nodes, GEM info); VTTM_BO_KERNEL_ID
+ * for the driver's own BOs, which are in no list.
  * @flags: VTTM_GEM_CREATE_ flags.
  * @madv: VTTM_MADV_ state. Protected by the reservation.
  * @acct_shrinkable: Pages accounted to the shrinker as shrinkable.
@@ -53,6 +54,8 @@ struct vttm_bo {
 	char comm[TASK_COMM_LEN];
 };
 
+#define VTTM_BO_KERNEL_ID	U32_MAX
+
 static inline struct vttm_bo *to_vttm_bo(struct ttm_buffer_object *tbo)
 {
 	return container_of(tbo, struct vttm_bo, tbo);
@@ -63,6 +66,9 @@ extern const struct ttm_shrinker_funcs vttm_shrinker_funcs;
 
 int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		   u32 flags, struct vttm_bo **out);
+int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
+			  struct vttm_bo **out);
+void vttm_bo_put_kernel(struct vttm_bo *bo);
 bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner);
 void *vttm_bo_vram_vaddr(struct vttm_bo *bo);
 int vttm_bo_create_ioctl(struct drm_device *drm, void *data,

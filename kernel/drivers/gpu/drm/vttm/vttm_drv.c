@@ -90,7 +90,8 @@ static ssize_t vttm_direct_reclaim_write(struct file *file,
 
 	noreclaim = memalloc_noreclaim_save();
 	fs_reclaim_acquire(GFP_KERNEL);
-	ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL, TTM_SHRINK_CALLER_DIRECT);
+	ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL,
+			  TTM_SHRINK_CALLER_DIRECT);
 	fs_reclaim_release(GFP_KERNEL);
 	memalloc_noreclaim_restore(noreclaim);
 
@@ -104,11 +105,7 @@ static const struct file_operations vttm_direct_reclaim_fops = {
 	.llseek = noop_llseek,
 };
 
-/*
- * dri/<minor>/vttm/runtime_status: "suspended" or "active". The power/
- * sysfs attributes are not there: the core hides them for devices without
- * runtime PM callbacks.
- */
+/* dri/<minor>/vttm/runtime_status: "suspended" or "active". */
 static int vttm_runtime_status_show(struct seq_file *m, void *data)
 {
 	struct vttm_device *vdev = m->private;
@@ -126,6 +123,7 @@ static void vttm_debugfs_init(struct drm_minor *minor)
 
 	debugfs_create_file("runtime_status", 0444, dir, vdev,
 			    &vttm_runtime_status_fops);
+	vttm_pm_debugfs_init(vdev, dir);
 	ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
 	debugfs_create_file("direct_reclaim", 0200, dir, vdev,
 			    &vttm_direct_reclaim_fops);
@@ -276,27 +274,21 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 		}
 	}
 
-	/*
-	 * Runtime PM without hardware: the state is all there is. The device
-	 * starts suspended, engine jobs wake it, and it autosuspends when
-	 * idle.
-	 */
-	pm_runtime_no_callbacks(&pdev->dev);
-	pm_runtime_set_autosuspend_delay(&pdev->dev, autosuspend_ms);
-	pm_runtime_use_autosuspend(&pdev->dev);
-	pm_runtime_enable(&pdev->dev);
-
 	ret = vttm_engine_init(&vdev->engine);
 	if (ret)
-		goto err_rpm;
+		goto err_vram;
 
 	ret = vttm_ttm_init(vdev);
 	if (ret)
 		goto err_engine;
 
-	ret = device_create_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
+	ret = vttm_pm_init(vdev, autosuspend_ms);
 	if (ret)
 		goto err_ttm;
+
+	ret = device_create_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
+	if (ret)
+		goto err_pm;
 
 	ret = drm_dev_register(&vdev->drm, 0);
 	if (ret)
@@ -306,13 +298,13 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 
 err_sysfs:
 	device_remove_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
+err_pm:
+	vttm_pm_fini(vdev);
 err_ttm:
 	vttm_ttm_fini(vdev);
 err_engine:
 	vttm_engine_fini(&vdev->engine);
-err_rpm:
-	pm_runtime_dont_use_autosuspend(&pdev->dev);
-	pm_runtime_disable(&pdev->dev);
+err_vram:
 	vfree(vdev->vram);
 err_devres:
 	devres_release_group(&pdev->dev, NULL);
@@ -335,9 +327,8 @@ void vttm_device_destroy(struct vttm_device *vdev)
 	/* jobs hold BOs: let them finish first */
 	vttm_engine_fini(&vdev->engine);
 	cancel_delayed_work_sync(&vdev->reclaim_work);
+	vttm_pm_fini(vdev);
 	vttm_ttm_fini(vdev);
-	pm_runtime_dont_use_autosuspend(&pdev->dev);
-	pm_runtime_disable(&pdev->dev);
 	xa_destroy(&vdev->bos);
 	devres_release_group(&pdev->dev, NULL);
 	vfree(vram);

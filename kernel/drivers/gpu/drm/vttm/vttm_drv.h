@@ -13,9 +13,11 @@
 #include <drm/ttm/ttm_device.h>
 
 #include "vttm_engine.h"
+#include "vttm_pm.h"
 
 struct platform_device;
 struct ttm_shrinker;
+struct vttm_bo;
 
 /**
  * struct vttm_device - The virtual GPU
@@ -36,6 +38,10 @@ struct ttm_shrinker;
  * @vram_size: Its size in bytes.
  * @svm_migrate_threshold: The smallest range SVM migrates to VRAM, bytes;
  * set through sysfs.
+ * @vram_d3cold_threshold: MiB of VRAM in use at or below which a suspend
+ * evicts VRAM (D3cold); set through sysfs.
+ * @state_bo: The device state, a kernel BO in VRAM while awake.
+ * @pm: Runtime PM counters.
  */
 struct vttm_device {
 	struct drm_device drm;
@@ -51,6 +57,9 @@ struct vttm_device {
 	void *vram;
 	u64 vram_size;
 	u32 svm_migrate_threshold;
+	u32 vram_d3cold_threshold;
+	struct vttm_bo *state_bo;
+	struct vttm_pm_stats pm;
 };
 
 static inline struct vttm_device *to_vttm(struct drm_device *drm)

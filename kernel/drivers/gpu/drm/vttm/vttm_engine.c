@@ -30,7 +30,7 @@
 
 struct vttm_job {
 	struct delayed_work work;
-	struct device *dev;
+	struct vttm_device *vdev;
 	struct dma_fence fence;
 	struct vttm_bo *src;
 	struct vttm_bo *dst;
@@ -132,8 +132,7 @@ static void vttm_job_work(struct work_struct *work)
 	vttm_job_run(job);
 	dma_fence_signal(&job->fence);
 	/* the engine may sleep once idle for autosuspend_ms */
-	pm_runtime_mark_last_busy(job->dev);
-	pm_runtime_put_autosuspend(job->dev);
+	vttm_pm_put(job->vdev);
 	if (job->src)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
@@ -226,12 +225,12 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		goto out_put;
 	}
 	job->args = *args;
-	job->dev = drm->dev;
+	job->vdev = vdev;
 	job->dst = to_vttm_bo(drm_gem_ttm_of_gem(dst));
 	job->src = src ? to_vttm_bo(drm_gem_ttm_of_gem(src)) : NULL;
 
 	/* The engine needs the device awake until the job is done. */
-	ret = pm_runtime_resume_and_get(drm->dev);
+	ret = vttm_pm_get(vdev);
 	if (ret < 0) {
 		kfree(job);
 		goto out_put;
@@ -296,7 +295,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 out_exec:
 	drm_exec_fini(&exec);
 	vttm_job_put_deps(job, false);
-	pm_runtime_put_autosuspend(drm->dev);
+	vttm_pm_put(vdev);
 	kfree(job);
 out_put:
 	if (src)

@@ -363,6 +363,7 @@ static int vttm_test_scan_bo(struct vttm_device *vdev, struct vttm_bo *bo,
 		.pass = TTM_SHRINK_PASS_IDLE,
 		.caller = caller,
 		.may_wait = caller != TTM_SHRINK_CALLER_DIRECT,
+		.forced = caller == TTM_SHRINK_CALLER_FORCED,
 		.gfp = GFP_KERNEL,
 	};
 	const struct ttm_shrinker_funcs *funcs = &vttm_shrinker_funcs;
@@ -384,8 +385,9 @@ static int vttm_test_scan_bo(struct vttm_device *vdev, struct vttm_bo *bo,
 /*
  * Compressed BOs need the engine to be shrunk. Direct reclaim uses the
  * device only if it is awake, else skips the BO and queues the worker;
- * kswapd and the forced shrink wake it in begin, never in prepare (with
- * a reservation held). Other BOs never touch it.
+ * so does kswapd (resuming takes reservations and allocates: not safe in
+ * reclaim). The forced shrink and the worker wake it in begin, never in
+ * prepare (with a reservation held). Other BOs never touch it.
  */
 static void vttm_test_rpm_decisions(struct kunit *test)
 {
@@ -403,6 +405,8 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	plain = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT, 0);
 	ccs = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT,
 			   VTTM_GEM_CREATE_COMPRESSED);
+	/* idle: let it suspend now rather than after autosuspend_ms */
+	KUNIT_ASSERT_EQ(test, pm_runtime_suspend(dev), 0);
 	KUNIT_ASSERT_TRUE(test, pm_runtime_suspended(dev));
 
 	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, plain, TTM_SHRINK_CALLER_DIRECT), 0);
@@ -435,10 +439,17 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	pm_runtime_put_sync_suspend(dev);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 
-	/* kswapd or forced: woken by begin for the scan, then let go */
-	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_KSWAPD), 0);
+	/* kswapd: a dGPU's resume is not reclaim-safe: not woken either */
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_KSWAPD), -EAGAIN);
+	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
+	cancel_delayed_work_sync(&vdev->reclaim_work);
+	atomic_long_set(&vdev->deferred_pages, 0);
+
+	/* forced, or the worker: woken by begin for the scan, then let go */
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_FORCED), 0);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_active(dev));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vdev->pm.resumes_in_direct_reclaim), 0);
 
 	vttm_test_put(ccs);
 	vttm_test_put(plain);
