@@ -45,7 +45,7 @@ done
 # what the kernel creates where the project owns the namespace
 for path in /sys/kernel/debug/dri/"$minor"/shrinker/* /sys/kernel/debug/dri/"$minor"/vttm/* \
 	/sys/kernel/debug/ttm/fail_* /sys/module/vttm/parameters/* \
-	/sys/class/drm/card"$minor"/device/svm_*; do
+	/sys/class/drm/card"$minor"/device/svm_* /sys/class/drm/card"$minor"/device/vram_*; do
 	[[ -e "$path" ]] || continue
 	[[ -n "${mode[$path]:-}" ]] || bad "undocumented node: $path"
 done
