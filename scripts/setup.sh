@@ -15,7 +15,8 @@ PKGS=(
 	# VM and tracing
 	qemu-system-x86 bpftrace
 	# tools and tests
-	jq libdrm-dev pkg-config cppcheck shellcheck clang llvm libclang-rt-14-dev groff-base procps
+	jq libdrm-dev libjson-c-dev pkg-config cppcheck shellcheck clang llvm libclang-rt-14-dev groff-base
+	procps zsh
 )
 
 missing=()

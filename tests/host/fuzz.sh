@@ -1,6 +1,7 @@
 #!/bin/bash
-# Fuzz xe-shrinkctl's parsers (sizes; the stats, shrink and bos node
-# formats) with libFuzzer, ASan and UBSan, for FUZZ_SECONDS each (default
+# Fuzz xe-shrinkctl's parsers (sizes typed and printed; the stats, shrink,
+# bos and fdinfo formats; the UTF-8 cleaner of names)
+# with libFuzzer, ASan and UBSan, for FUZZ_SECONDS each (default
 # 15), starting from the seed corpus in tools/xe-shrinkctl/fuzz/. A crash
 # or a broken invariant fails the test; its input is kept in build/.
 set -u

@@ -2,7 +2,8 @@
 /*
  * Device discovery. The shrinker nodes live in debugfs under the DRM
  * minor's index, which for a primary node is the N of /dev/dri/cardN; the
- * SVM threshold is a sysfs attribute of the card's device.
+ * SVM threshold is a sysfs attribute of the card's device. The driver and
+ * the bus come from sysfs, which anyone may read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +31,34 @@ static int card_of(const char *name)
 	return (int)n;
 }
 
+/* The last component of the target of symlink @path into @buf, or false. */
+static bool link_base(const char *path, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base || strlen(base) >= size)
+		return false;
+	strcpy(buf, base);
+	return true;
+}
+
+/* The target's name of link @what of the card's sysfs device. */
+static bool sysfs_link(const char *root, int card, const char *what, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/sys/class/drm/card%d/device%s%s", root, card,
+		 *what ? "/" : "", what);
+	return link_base(path, buf, size);
+}
+
 /* First word of debugfs dri/N/name ("vttm dev=... unique=..."). */
 static bool driver_from_debugfs(const char *root, int card, char buf[64])
 {
@@ -51,12 +80,13 @@ static void driver_name(const char *root, struct xs_device *d)
 	drmVersionPtr ver;
 	int fd;
 
-	if (driver_from_debugfs(root, d->card, d->driver))
+	if (sysfs_link(root, d->card, "driver", d->driver, sizeof(d->driver)) ||
+	    driver_from_debugfs(root, d->card, d->driver))
 		return;
 	snprintf(d->driver, sizeof(d->driver), "unknown");
 	if (*root)
 		return;
-	/* without debugfs access, ask the device */
+	/* neither sysfs nor debugfs: ask the device */
 	fd = open(d->node, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -66,6 +96,20 @@ static void driver_name(const char *root, struct xs_device *d)
 		drmFreeVersion(ver);
 	}
 	close(fd);
+}
+
+/* The bus from sysfs: "pci 0000:03:00.0", "platform", "usb 1-2", ... */
+static bool bus_from_sysfs(const char *root, struct xs_device *d)
+{
+	char subsys[32], dev[32];
+
+	if (!sysfs_link(root, d->card, "subsystem", subsys, sizeof(subsys)))
+		return false;
+	if (!strcmp(subsys, "platform") || !sysfs_link(root, d->card, "", dev, sizeof(dev)))
+		snprintf(d->bus, sizeof(d->bus), "%s", subsys);
+	else
+		snprintf(d->bus, sizeof(d->bus), "%s %s", subsys, dev);
+	return true;
 }
 
 /* What libdrm says of the bus of @node, if it knows the device. */
@@ -109,11 +153,6 @@ int xs_devices(const char *root, struct xs_device **out)
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	if (!*root) {
-		nl = drmGetDevices2(0, ldevs, 64);
-		if (nl < 0)
-			nl = 0;
-	}
 	while ((e = readdir(d))) {
 		int card = card_of(e->d_name);
 		struct xs_device *nd, *dev;
@@ -124,7 +163,7 @@ int xs_devices(const char *root, struct xs_device **out)
 		if (!nd) {
 			free(devs);
 			closedir(d);
-			if (nl)
+			if (nl > 0)
 				drmFreeDevices(ldevs, nl);
 			return -ENOMEM;
 		}
@@ -132,6 +171,7 @@ int xs_devices(const char *root, struct xs_device **out)
 		dev = &devs[n++];
 		memset(dev, 0, sizeof(*dev));
 		dev->card = card;
+		snprintf(dev->name, sizeof(dev->name), "card%d", card);
 		/* paths too long for PATH_MAX name no device */
 		if (snprintf(dev->node, sizeof(dev->node), "%s/%s", dir,
 			     e->d_name) >= (int)sizeof(dev->node) ||
@@ -145,10 +185,17 @@ int xs_devices(const char *root, struct xs_device **out)
 			continue;
 		}
 		driver_name(root, dev);
-		bus_info(ldevs, nl, dev);
+		if (bus_from_sysfs(root, dev))
+			continue;
+		if (!*root && !nl) {
+			nl = drmGetDevices2(0, ldevs, 64);
+			if (nl <= 0)
+				nl = -1;
+		}
+		bus_info(ldevs, nl > 0 ? nl : 0, dev);
 	}
 	closedir(d);
-	if (nl)
+	if (nl > 0)
 		drmFreeDevices(ldevs, nl);
 	if (n)
 		qsort(devs, (size_t)n, sizeof(*devs), cmp_card);
@@ -195,4 +242,26 @@ int xs_pick(struct xs_device *devs, int n, const char *spec)
 		denied |= p == -EACCES;
 	}
 	return denied ? -EACCES : -ENOENT;
+}
+
+int xs_card_of_node(const char *root, const char *name)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int card = -1;
+	DIR *d;
+
+	if (!strncmp(name, "card", 4))
+		return card_of(name);
+	if (strncmp(name, "renderD", 7) || strchr(name, '/'))
+		return -1;
+	/* the device's drm/ directory holds its card and render nodes */
+	snprintf(path, sizeof(path), "%s/sys/class/drm/%s/device/drm", root, name);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && card < 0)
+		card = card_of(e->d_name);
+	closedir(d);
+	return card;
 }

@@ -10,9 +10,10 @@
 
 struct xs_device {
 	int card;			/* N of /dev/dri/cardN, the minor's index */
+	char name[16];			/* "cardN" */
 	char node[PATH_MAX];		/* /dev/dri/cardN (under --root) */
 	char driver[64];		/* "vttm", "xe", ... or "unknown" */
-	char bus[64];			/* from libdrm: "pci 0000:03:00.0", or "-" */
+	char bus[64];			/* "pci 0000:03:00.0", "platform", or "-" */
 	char debugfs[PATH_MAX];		/* .../debug/dri/N/shrinker */
 	char threshold[PATH_MAX];	/* .../drm/cardN/device/svm_migrate_threshold */
 };
@@ -21,10 +22,12 @@ struct xs_device {
 extern const char *const xs_nodes[4];
 
 /*
- * Find the DRM cards: those libdrm knows (drmGetDevices2) and any other
- * /dev/dri/cardN (platform devices without a device tree, such as vttm
- * and vkms, are not reported by libdrm). Under @root (a fake tree for
- * tests), only the directory is scanned.
+ * Find the DRM cards: every /dev/dri/cardN. The driver and the bus come
+ * from sysfs (the links device/driver and device/subsystem of
+ * /sys/class/drm/cardN), readable without root; failing that, the driver
+ * from debugfs dri/N/name or the device itself, and the bus from libdrm
+ * (drmGetDevices2). Under @root (a fake tree for tests), every path is
+ * taken under it and libdrm is not asked.
  * Return: the number of devices (sorted by card), or -errno.
  */
 int xs_devices(const char *root, struct xs_device **devs);
@@ -41,5 +44,11 @@ int xs_pick(struct xs_device *devs, int n, const char *spec);
  * looked into (debugfs is root-only).
  */
 int xs_node_present(const struct xs_device *dev, const char *node);
+
+/*
+ * The card of a DRM device node's name: N for "cardN", the card of the
+ * same device for a render node "renderDM" (from sysfs), or -1.
+ */
+int xs_card_of_node(const char *root, const char *name);
 
 #endif

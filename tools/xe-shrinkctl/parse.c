@@ -32,44 +32,90 @@ static int parse_digits(const char *s, const char **end, uint64_t *val)
 	return 0;
 }
 
+/* K, M, G, T (either case) -> its shift; anything else -> 0. */
+static unsigned int unit_shift(char c)
+{
+	switch (c) {
+	case 'k': case 'K':
+		return 10;
+	case 'm': case 'M':
+		return 20;
+	case 'g': case 'G':
+		return 30;
+	case 't': case 'T':
+		return 40;
+	}
+	return 0;
+}
+
 int xs_parse_size(const char *s, uint64_t *bytes)
 {
-	const char *end;
-	unsigned int shift = 0;
-	uint64_t v;
+	uint64_t v, frac = 0, scale = 1, total;
+	unsigned int shift = 0, digits = 0;
+	bool unit = false, space = false;
+	const char *p;
 	int ret;
 
 	if (!s)
 		return -EINVAL;
-	ret = parse_digits(s, &end, &v);
+	ret = parse_digits(s, &p, &v);
 	if (ret)
 		return ret;
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	case '\0':
-		break;
-	default:
-		return -EINVAL;
+	if (*p == '.') {
+		if (!is_digit(*++p))
+			return -EINVAL;
+		for (; is_digit(*p); p++) {
+			if (++digits > 6)
+				return -EINVAL;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			scale *= 10;
+		}
 	}
-	if (shift && end[1])
-		return -EINVAL;
-	if (!v)
+	if (*p == ' ') {
+		space = true;
+		p++;
+	}
+	if (*p == 'b' || *p == 'B') {
+		unit = true;
+		p++;
+	} else if (unit_shift(*p)) {
+		shift = unit_shift(*p++);
+		unit = true;
+		/* "KiB" or "K"; "KB" could mean 1000 and is refused */
+		if ((*p == 'i' || *p == 'I') && (p[1] == 'b' || p[1] == 'B'))
+			p += 2;
+	}
+	if (*p || (space && !unit) || (digits && !shift))
 		return -EINVAL;
 	if (v > UINT64_MAX >> shift)
 		return -ERANGE;
-	*bytes = v << shift;
+	total = v << shift;
+	/* frac < 10^6 < 2^20, so this fits for any shift up to 40 */
+	frac = ((frac << shift) + scale / 2) / scale;
+	if (total > UINT64_MAX - frac)
+		return -ERANGE;
+	total += frac;
+	if (!total)
+		return -EINVAL;
+	*bytes = total;
 	return 0;
+}
+
+const char *xs_format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
 }
 
 int xs_parse_uint(const char *s, uint64_t max, uint64_t *val)
@@ -83,7 +129,11 @@ int xs_parse_uint(const char *s, uint64_t max, uint64_t *val)
 	return 0;
 }
 
-int xs_parse_kv(const char *line, size_t len, struct xs_kv *kv)
+/*
+ * "key: value", the key of @wide's charset: [a-z0-9_] for the shrinker's
+ * nodes, also [A-Z-] for fdinfo.
+ */
+static int parse_kv(const char *line, size_t len, struct xs_kv *kv, bool wide)
 {
 	const char *colon = memchr(line, ':', len);
 	size_t klen, vlen, i;
@@ -97,7 +147,8 @@ int xs_parse_kv(const char *line, size_t len, struct xs_kv *kv)
 	for (i = 0; i < klen; i++) {
 		char c = line[i];
 
-		if (!(c == '_' || is_digit(c) || (c >= 'a' && c <= 'z')))
+		if (!(c == '_' || is_digit(c) || (c >= 'a' && c <= 'z') ||
+		      (wide && (c == '-' || (c >= 'A' && c <= 'Z')))))
 			return -EINVAL;
 	}
 	v = colon + 1;
@@ -132,8 +183,14 @@ int xs_parse_kv(const char *line, size_t len, struct xs_kv *kv)
 	return 0;
 }
 
-int xs_parse_kv_text(const char *text, size_t len,
-		     int (*fn)(const struct xs_kv *kv, void *arg), void *arg)
+int xs_parse_kv(const char *line, size_t len, struct xs_kv *kv)
+{
+	return parse_kv(line, len, kv, false);
+}
+
+/* Each "key: value" line of @text through @fn; the count of other lines. */
+static int each_kv(const char *text, size_t len, bool wide,
+		   int (*fn)(const struct xs_kv *kv, void *arg), void *arg)
 {
 	const char *p = text, *end = text + len;
 	int bad = 0;
@@ -146,7 +203,7 @@ int xs_parse_kv_text(const char *text, size_t len,
 		p = eol + 1;
 		if (eol == line)	/* empty line */
 			continue;
-		if (xs_parse_kv(line, (size_t)(eol - line), &kv)) {
+		if (parse_kv(line, (size_t)(eol - line), &kv, wide)) {
 			bad++;
 		} else {
 			int ret = fn(&kv, arg);
@@ -156,6 +213,12 @@ int xs_parse_kv_text(const char *text, size_t len,
 		}
 	}
 	return bad;
+}
+
+int xs_parse_kv_text(const char *text, size_t len,
+		     int (*fn)(const struct xs_kv *kv, void *arg), void *arg)
+{
+	return each_kv(text, len, false, fn, arg);
 }
 
 /* The next space-separated field of [*p, end) into @buf. */
@@ -223,4 +286,177 @@ int xs_parse_bo(const char *line, size_t len, struct xs_bo *bo)
 	memcpy(bo->comm, p, (size_t)(end - p));
 	bo->comm[end - p] = '\0';
 	return 0;
+}
+
+int xs_parse_fdinfo_size(const char *s, uint64_t *bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	unsigned int shift = 0;
+	const char *end;
+	uint64_t v;
+	int ret = parse_digits(s, &end, &v);
+
+	if (ret)
+		return ret;
+	if (*end) {
+		if (*end != ' ')
+			return -EINVAL;
+		for (shift = 0; shift < 4 && strcmp(end + 1, units[shift]); shift++)
+			;
+		if (shift == 4)
+			return -EINVAL;
+		shift = 10 * (shift + 1);
+	}
+	if (v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*bytes = v << shift;
+	return 0;
+}
+
+/* The region of @fi called @name (added when new), or NULL when full. */
+static struct xs_region *region(struct xs_fdinfo *fi, const char *name)
+{
+	struct xs_region *r;
+	int i;
+
+	if (!*name || strlen(name) >= XS_REGION_MAX)
+		return NULL;
+	for (i = 0; i < fi->nr_regions; i++)
+		if (!strcmp(fi->regions[i].name, name))
+			return &fi->regions[i];
+	if (fi->nr_regions == XS_REGIONS)
+		return NULL;
+	r = &fi->regions[fi->nr_regions++];
+	memset(r, 0, sizeof(*r));
+	strcpy(r->name, name);
+	return r;
+}
+
+static int fdinfo_ids(const struct xs_kv *kv, void *arg)
+{
+	struct xs_fdinfo *fi = arg;
+
+	if (!strcmp(kv->key, "drm-driver"))
+		strcpy(fi->driver, kv->val);
+	else if (!strcmp(kv->key, "drm-pdev"))
+		strcpy(fi->pdev, kv->val);
+	else if (!strcmp(kv->key, "drm-client-id") &&
+		 xs_parse_uint(kv->val, UINT64_MAX, &fi->client_id))
+		return -EINVAL;
+	return 0;
+}
+
+static int fdinfo_amount(const struct xs_kv *kv, void *arg)
+{
+	static const char *const std[] = {
+		[XS_TOTAL] = "drm-total-", [XS_SHARED] = "drm-shared-",
+		[XS_RESIDENT] = "drm-resident-", [XS_PURGEABLE] = "drm-purgeable-",
+	};
+	struct xs_fdinfo *fi = arg;
+	size_t dlen = strlen(fi->driver);
+	const char *name = NULL;
+	struct xs_region *r;
+	int what = 0, i;
+	uint64_t v;
+
+	for (i = 0; i < XS_BACKED_UP && !name; i++)
+		if (!strncmp(kv->key, std[i], strlen(std[i]))) {
+			name = kv->key + strlen(std[i]);
+			what = i;
+		}
+	if (!name && !strncmp(kv->key, fi->driver, dlen) &&
+	    !strncmp(kv->key + dlen, "-backed-up-", 11)) {
+		name = kv->key + dlen + 11;
+		what = XS_BACKED_UP;
+	}
+	if (!name)
+		return 0;
+	if (xs_parse_fdinfo_size(kv->val, &v))
+		return -EINVAL;
+	r = region(fi, name);
+	if (r) {
+		r->bytes[what] = v;
+		r->have[what] = true;
+	}
+	return 0;
+}
+
+int xs_parse_fdinfo(const char *text, size_t len, struct xs_fdinfo *fi)
+{
+	int ret;
+
+	memset(fi, 0, sizeof(*fi));
+	fi->client_id = UINT64_MAX;
+	/* lines that are not "key: value" are other kinds of fd's */
+	ret = each_kv(text, len, true, fdinfo_ids, fi);
+	if (ret < 0)
+		return ret;
+	if (!*fi->driver || fi->client_id == UINT64_MAX)
+		return 1;
+	ret = each_kv(text, len, true, fdinfo_amount, fi);
+	return ret < 0 ? ret : 0;
+}
+
+/* The length of the well-formed UTF-8 sequence at @s (of @len), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+char *xs_clean_utf8(const char *in, size_t len, char *out, size_t size, bool text)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+
+	if (!size)
+		return out;
+	while (i < len) {
+		size_t n = utf8_seq(s + i, len - i);
+		const char *put = (const char *)s + i;
+		size_t plen = n;
+
+		if (!n || !s[i]) {
+			put = text ? "?" : "\xef\xbf\xbd";	/* U+FFFD */
+			plen = text ? 1 : 3;
+			n = 1;
+		} else if (text && n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) {
+			put = "?";
+		}
+		if (o + plen >= size)
+			break;
+		memcpy(out + o, put, plen);
+		o += plen;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -2,9 +2,9 @@
 _xe_shrinkctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local cmds="list stats shrink bos purgeable threshold watch"
-	local opts="--device --json --root --help --version"
-	local cmd="" i
+	local cmds="list stats shrink purge bos purgeable threshold watch top clients help"
+	local opts="--device --json --pretty --root --help --version"
+	local cmd="" i nargs=0
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -12,7 +12,7 @@ _xe_shrinkctl()
 			--placement | --pid | --limit | -i | --interval | -n | --count)
 			((i++)) ;;
 		-*) ;;
-		*) [[ -z $cmd ]] && cmd=${COMP_WORDS[i]} ;;
+		*) if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; else ((nargs++)); fi ;;
 		esac
 	done
 
@@ -44,11 +44,20 @@ _xe_shrinkctl()
 		return
 	fi
 	case $cmd in
-	shrink) opts+=" --bytes" ;;
+	shrink) opts+=" --bytes --all" ;;
+	stats) opts+=" --all-devices" ;;
 	bos) opts+=" --sort --state --madvise --placement --pid --limit" ;;
-	watch) opts+=" --interval --count" ;;
+	watch | top) opts+=" --interval --count --all-devices" ;;
+	threshold)
+		[[ $cur != -* ]] && ((nargs == 0)) &&
+			mapfile -t COMPREPLY < <(compgen -W "4K 8K 16K 32K 64K 128K 256K 512K 1M 2M" -- "$cur") &&
+			return ;;
+	help)
+		((nargs == 0)) && mapfile -t COMPREPLY < <(compgen -W "${cmds% help}" -- "$cur")
+		return ;;
 	purgeable)
-		[[ $cur != -* && $prev =~ ^[0-9]+$ ]] &&
+		opts+=" --force"
+		[[ $cur != -* ]] && ((nargs == 1)) &&
 			mapfile -t COMPREPLY < <(compgen -W "dontneed willneed" -- "$cur") && return ;;
 	esac
 	mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
