@@ -26,6 +26,7 @@
 #include <drm/vttm_drm.h>
 
 #include "vttm_bo.h"
+#include "vttm_dma.h"
 #include "vttm_drv.h"
 
 /*
@@ -72,7 +73,8 @@ static struct ttm_tt *vttm_tt_create(struct ttm_buffer_object *tbo,
 
 	if (!vtt)
 		return NULL;
-	if (ttm_tt_init(&vtt->tt, tbo, page_flags, ttm_cached, 0)) {
+	/* with DMA addresses: the engine reaches TT pages only through them */
+	if (ttm_sg_tt_init(&vtt->tt, tbo, page_flags, ttm_cached)) {
 		kfree(vtt);
 		return NULL;
 	}
@@ -87,6 +89,8 @@ static int vttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
 	struct vttm_tt *vtt = container_of(tt, struct vttm_tt, tt);
 	int ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
 
+	if (!ret)
+		vttm_bo_dma_reset(vtt->bo);
 	/* On error a restore keeps the progress it made; an allocation none. */
 	vttm_bo_account(vtt->bo, ret ? ttm_tt_resident_pages(tt) : tt->num_pages);
 	return ret;
@@ -173,8 +177,14 @@ static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
 		/* A backed-up tt is restored before it is copied to VRAM. */
 		if (!ret && tt && ttm_tt_is_backed_up(tt))
 			ret = ttm_tt_populate(tbo->bdev, tt, ctx);
+		/* the CPU copies: it must see what the engine wrote */
+		if (!ret)
+			ret = vttm_bo_to_cpu(to_vttm_bo(tbo), ctx->interruptible);
 		if (!ret)
 			ret = ttm_bo_move_memcpy(tbo, ctx, new_mem);
+		/* a copy into TT was the CPU's writing */
+		if (!ret && new_mem->mem_type != TTM_PL_VRAM)
+			to_vttm_bo(tbo)->cpu_owned = true;
 	}
 
 	/* Moves populate and free pages: recount. */
@@ -236,9 +246,17 @@ static void vttm_gem_free(struct drm_gem_object *obj)
 	ttm_bo_put(drm_gem_ttm_of_gem(obj));
 }
 
+/* TTM's mmap, with a fault handler that keeps the DMA ownership rules. */
+static int vttm_gem_mmap(struct drm_gem_object *obj,
+			 struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vttm_bo_vm_ops;
+	return drm_gem_ttm_mmap(obj, vma);
+}
+
 static const struct drm_gem_object_funcs vttm_gem_funcs = {
 	.free = vttm_gem_free,
-	.mmap = drm_gem_ttm_mmap,
+	.mmap = vttm_gem_mmap,
 	.vmap = drm_gem_ttm_vmap,
 	.vunmap = drm_gem_ttm_vunmap,
 };
@@ -670,10 +688,15 @@ static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
 	struct device *dev = vdev->drm.dev;
 
 	if (!(to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_COMPRESSED) ||
-	    sctx->driver_priv)
+	    sctx->driver_priv || pm_runtime_get_if_active(dev) > 0) {
+		/*
+		 * TTM unmaps the pages before it reads them; the unmap
+		 * copies the device's view back, so give the device what
+		 * the CPU wrote first.
+		 */
+		vttm_bo_to_device(to_vttm_bo(tbo), false);
 		return 0;
-	if (pm_runtime_get_if_active(dev) > 0)
-		return 0;
+	}
 
 	atomic_long_add(tbo->base.size >> PAGE_SHIFT, &vdev->deferred_pages);
 	queue_delayed_work(system_unbound_wq, &vdev->reclaim_work, HZ / 2);

@@ -34,6 +34,10 @@ struct vttm_device;
  * @acct_pinned: Pages accounted to the shrinker as pinned.
  * @acct_backed_up: Pages in the backup backend (fdinfo).
  * @in_vram: The BO is in VRAM (fdinfo).
+ * @cpu_owned: The CPU owns the TT pages (streaming DMA rules, see
+ * vttm_dma.c); protected by the reservation.
+ * @dma_dirty: The engine wrote the TT pages and the CPU has not synced
+ * them yet; protected by the reservation.
  * @pid: The creating process.
  * @comm: Its command name.
  */
@@ -50,6 +54,8 @@ struct vttm_bo {
 	long acct_pinned;
 	long acct_backed_up;
 	bool in_vram;
+	bool cpu_owned;
+	bool dma_dirty;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };

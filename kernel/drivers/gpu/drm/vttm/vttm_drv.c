@@ -9,6 +9,7 @@
  */
 
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/pm_runtime.h>
@@ -246,6 +247,14 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 	pdev = platform_device_register_simple("vttm", id, NULL, 0);
 	if (IS_ERR(pdev))
 		return ERR_CAST(pdev);
+
+	/*
+	 * A 64-bit DMA device: TTM maps TT pages for it with the DMA API,
+	 * so swiotlb=force bounces them as it would for real hardware.
+	 */
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_pdev;
 
 	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
 		ret = -ENOMEM;

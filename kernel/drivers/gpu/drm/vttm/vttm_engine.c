@@ -25,6 +25,7 @@
 #include <drm/vttm_drm.h>
 
 #include "vttm_bo.h"
+#include "vttm_dma.h"
 #include "vttm_drv.h"
 #include "vttm_engine.h"
 
@@ -64,12 +65,12 @@ static const struct dma_fence_ops vttm_fence_ops = {
 	.release = vttm_fence_release,
 };
 
-/* Page @i of a BO, in VRAM or in its tt. */
+/* Page @i of a BO as the device sees it: in VRAM, or at its DMA address. */
 static void *vttm_job_map(struct vttm_bo *bo, void *vram, pgoff_t i)
 {
 	if (vram)
 		return vram + (i << PAGE_SHIFT);
-	return kmap_local_page(bo->tbo.ttm->pages[i]);
+	return vttm_dma_map_page(bo, i);
 }
 
 static void vttm_job_unmap(void *vram, void *addr)
@@ -265,6 +266,11 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		goto out_exec;
 	job->dst_vram = vttm_job_vram(job->dst);
 	job->src_vram = job->src ? vttm_job_vram(job->src) : NULL;
+	/* TT pages go to the device: what the CPU wrote, synced for it */
+	if (!job->dst_vram)
+		vttm_bo_to_device(job->dst, true);
+	if (job->src && !job->src_vram)
+		vttm_bo_to_device(job->src, false);
 
 	/* The destination waits for everything, the source for writers. */
 	ret = dma_resv_get_fences(dst->resv, DMA_RESV_USAGE_READ,
