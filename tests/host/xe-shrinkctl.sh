@@ -457,6 +457,8 @@ rm "$T"
 ln -s /dev/full "$T"
 check "threshold refused by the kernel" 1 x threshold 4K
 err_has "and says so" 'setting the threshold failed'
+rm "$T"
+echo 65536 >"$T"
 
 # ---- watch: gauges as values, counters as rates, timestamps ----
 check "watch -n 3 -i 0.1 --json" 0 x watch -n 3 -i 0.1 --json
@@ -698,7 +700,9 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	check "not root: list --json" 0 nobody list --json
 	jqcheck "list JSON as nobody: drivers from sysfs, nodes unknown (null)" \
 		'(.devices | map(.driver)) == ["bochs-drm","vttm","unknown","vttm"] and
-		 .devices[1].nodes == null and .devices[1].svm_migrate_threshold == null'
+		 .devices[1].nodes == null and .devices[1].svm_migrate_threshold == 65536'
+	check "not root: threshold reads" 0 nobody threshold
+	has "the threshold is sysfs, readable by all" '^card1 svm_migrate_threshold: 65536 '
 	check "not root: clients" 0 nobody clients --json
 	jqcheck "clients as nobody: the processes it may read" \
 		'(.clients | map(.client_id)) == [1,5,6,7,3]'
