@@ -10,7 +10,8 @@
 # (1800), VM_TESTS (comma-separated names/globs, "none"), VM_INJECT (fail,
 # warn: the runner's own tests), VM_NAME (run directory under build/vm/),
 # VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG),
-# VM_VRAM_MB (vttm's fake VRAM, 32: it comes out of the guest's RAM).
+# VM_VRAM_MB (vttm's fake VRAM, 32: it comes out of the guest's RAM),
+# VM_APPEND (more kernel arguments, e.g. swiotlb=force).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -80,6 +81,8 @@ append+=" vttm.vram_size_mb=${VM_VRAM_MB:-32}"
 append+=" vmtest.project=$ROOT vmtest.out=$RUN vmtest.mode=$MODE"
 [[ -n "$VM_TESTS" ]] && append+=" vmtest.tests=$VM_TESTS"
 [[ -n "$VM_INJECT" ]] && append+=" vmtest.inject=$VM_INJECT"
+# extra kernel arguments, e.g. swiotlb=force for the DMA run of make check
+[[ -n "${VM_APPEND:-}" ]] && append+=" $VM_APPEND"
 
 # shellcheck disable=SC2054 # commas belong to the option values
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$VM_CPUS" -m "$VM_MEM"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -296,6 +297,65 @@ static inline size_t vm_mismatches(const uint64_t *p, size_t size, uint64_t seed
 	for (size_t i = 0; i < size / 8; i++)
 		bad += p[i] != vm_pattern(seed, i);
 	return bad;
+}
+
+/* A counter of /proc/vmstat, or -1. */
+static inline long long vm_vmstat(const char *key)
+{
+	char name[64];
+	long long val, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &val) == 2)
+		if (!strcmp(name, key))
+			found = val;
+	fclose(f);
+	return found;
+}
+
+/* MemTotal in bytes. */
+static inline size_t vm_total_ram(void)
+{
+	char line[128];
+	size_t kib = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %zu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib << 10;
+}
+
+/*
+ * A child touches @bytes of anonymous memory page by page, which drives
+ * it (and others) into direct reclaim, then exits. Return: 0 when it
+ * finished, -1 otherwise.
+ */
+static inline int vm_memory_hog(size_t bytes)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (size_t off = 0; off < bytes; off += 4096)
+			p[off] = (char)off;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
 #endif

@@ -6,7 +6,9 @@
  * and skipped_rpm, and the device stays suspended. The reclaim worker
  * (allowed to wake the device) reclaims the compressed BO shortly after.
  */
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "vm_test.h"
@@ -107,6 +109,125 @@ TEST_F(rpm, busy_bo_skipped_by_direct_reclaim)
 	ASSERT_EQ(0, vttm_ioctl(&self->v, DRM_IOCTL_VTTM_GEM_WAIT, &w));
 	ASSERT_EQ(0, vttm_direct_reclaim(&self->v, 1 << 20));
 	EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
+	vttm_close_bo(&self->v, h);
+}
+
+static int64_t rpm_value(const char *key)
+{
+	return vttm_node_value(dev, "../vttm/rpm_stats", key);
+}
+
+static int write_sysfs(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The forced shrink of a compressed BO on a suspended device wakes it
+ * once, in the driver's begin callback with no reservation held; vttm's
+ * resume takes a reservation, and lockdep (primed at load) would report
+ * a resume from prepare, under the BO's reservation. The runner fails on
+ * any lockdep report.
+ */
+TEST_F(rpm, forced_shrink_wakes_device_outside_reservations)
+{
+	const size_t size = 1 << 20;
+	int64_t resumes0 = rpm_value("resumes");
+	uint64_t *p;
+	uint32_t h;
+
+	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, VTTM_GEM_CREATE_COMPRESSED,
+				 &h, NULL));
+	p = vttm_map(&self->v, h, size);
+	ASSERT_NE(NULL, p);
+	vm_fill(p, size, 21);
+	ASSERT_EQ(1, wait_suspended()) TH_LOG("the idle device did not autosuspend");
+
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "all", 3));
+	EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
+	EXPECT_GT(rpm_value("resumes"), resumes0);
+	EXPECT_EQ(0, rpm_value("resumes_in_direct_reclaim"));
+	EXPECT_EQ(0, vm_mismatches(p, size, 21));
+	munmap(p, size);
+	vttm_close_bo(&self->v, h);
+}
+
+/*
+ * Real direct reclaim, not the debugfs shortcut: with the device
+ * suspended and compressed BOs resident, a memory hog forces allocating
+ * tasks into reclaim. The shrinker skips the compressed BOs there
+ * (skipped_rpm) and never resumes the device from a task in direct
+ * reclaim; the worker reclaims them later.
+ */
+TEST_F(rpm, memory_hog_direct_reclaim_never_resumes)
+{
+	const size_t size = 16 << 20;
+	int64_t rpm0 = vttm_node_value(&self->v, "stats", "skipped_rpm");
+	long long stall0 = vm_vmstat("allocstall_normal") + vm_vmstat("allocstall_movable");
+	uint32_t h[4];
+	uint64_t *p[4];
+
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT,
+					 VTTM_GEM_CREATE_COMPRESSED, &h[i], NULL));
+		p[i] = vttm_map(&self->v, h[i], size);
+		ASSERT_NE(NULL, p[i]);
+		vm_fill(p[i], size, 30 + i);
+	}
+	ASSERT_EQ(1, wait_suspended()) TH_LOG("the idle device did not autosuspend");
+
+	ASSERT_EQ(0, vm_memory_hog(vm_total_ram() * 3 / 4));
+	EXPECT_GT(vm_vmstat("allocstall_normal") + vm_vmstat("allocstall_movable"), stall0)
+		TH_LOG("the hog caused no direct reclaim");
+	EXPECT_GT(vttm_node_value(&self->v, "stats", "skipped_rpm"), rpm0);
+	EXPECT_EQ(0, rpm_value("resumes_in_direct_reclaim"));
+
+	for (int i = 0; i < 4; i++) {
+		EXPECT_EQ(0, vm_mismatches(p[i], size, 30 + i));
+		munmap(p[i], size);
+		vttm_close_bo(&self->v, h[i]);
+	}
+}
+
+/*
+ * D3cold: with little VRAM in use, a suspend evicts VRAM to TT (taking
+ * reservations and allocating); the contents survive, and an exec brings
+ * the BO back.
+ */
+TEST_F(rpm, d3cold_suspend_evicts_vram)
+{
+	const size_t size = 1 << 20;
+	char path[128];
+	int64_t d3cold0 = rpm_value("d3cold");
+	uint64_t *p;
+	uint32_t h;
+
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/vram_d3cold_threshold",
+		 self->v.minor);
+	ASSERT_EQ(-EINVAL, write_sysfs(path, "1000000"));
+	ASSERT_EQ(0, write_sysfs(path, "16"));
+	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_VRAM, 0, &h, NULL));
+	p = vttm_map(&self->v, h, size);
+	ASSERT_NE(NULL, p);
+	vm_fill(p, size, 41);
+	ASSERT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h));
+	ASSERT_EQ(1, wait_suspended()) TH_LOG("the idle device did not autosuspend");
+
+	EXPECT_GT(rpm_value("d3cold"), d3cold0);
+	EXPECT_EQ(VTTM_PLACEMENT_TT, vttm_placement(&self->v, h));
+	EXPECT_EQ(0, vm_mismatches(p, size, 41));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, h, 0, 0, 4096, 9));
+	ASSERT_EQ(0, vttm_wait(&self->v, h, 10000000000LL));
+	EXPECT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h));
+	EXPECT_EQ(0, write_sysfs(path, "0"));
+	munmap(p, size);
 	vttm_close_bo(&self->v, h);
 }
 
