@@ -626,6 +626,10 @@ check "card without nodes" 3 x -d 0 stats
 err_has "names the missing node" '/sys/kernel/debug/dri/0/shrinker/stats does not exist'
 check "no device with nodes" 3 "$X" --root "$W/empty" stats
 check "--version" 0 x --version
+has "--version: the version" '^xe-shrinkctl [0-9]+\.[0-9]+$'
+check "--version --json" 0 x --version --json
+keep
+jqcheck "--version JSON" '.schema == 1 and .card == null and (.version | test("^[0-9]+\\.[0-9]+$"))'
 
 # ---- help ----
 check "--help" 0 x --help

@@ -375,7 +375,14 @@ int main(int argc, char **argv)
 	if (*opt_error)
 		return xs_fail(EXIT_USAGE, 0, "%s", opt_error);
 	if (version) {
-		printf("%s %s\n", xs_prog, XS_VERSION);
+		if (xs_json()) {
+			struct json_object *doc = xs_doc(NULL);
+
+			xs_jstr(doc, "version", XS_VERSION);
+			xs_emit(doc);
+		} else {
+			printf("%s %s\n", xs_prog, XS_VERSION);
+		}
 		return 0;
 	}
 	if (optind >= argc) {
