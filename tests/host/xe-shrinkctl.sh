@@ -53,11 +53,19 @@ echo "bochs-drm dev=0000:00:02.0 unique=0000:00:02.0" >"$D/0/name"
 echo "vttm dev=vttm.0 unique=vttm.0" >"$D/1/name"
 echo "xe dev=0000:03:00.0 unique=0000:03:00.0" >"$D/2/name"
 echo "vttm dev=vttm.1 unique=vttm.1" >"$D/3/name"
-# sysdev CARD DEVPATH BUS DRIVER [RENDER]: a sysfs device as the kernel links it
+# sysdev CARD DEVPATH BUS DRIVER|- [RENDER]: a sysfs device as the kernel
+# links it; "-": no driver is bound (vttm creates its platform device
+# itself), only its modalias names it
 sysdev() {
-	local dev="$F/sys/devices/$2" n
+	local dev="$F/sys/devices/$2" n b
 	mkdir -p "$dev/drm/card$1" "$F/sys/class/drm/card$1"
-	ln -s "../../../bus/$3/drivers/$4" "$dev/driver"
+	if [[ $4 == - ]]; then
+		b=${2##*/}
+		echo "platform:${b%.*}" >"$dev/modalias"
+	else
+		ln -s "../../../bus/$3/drivers/$4" "$dev/driver"
+		echo "pci:v00001234d00001111sv00001AF4sd00001100bc03sc00i00" >"$dev/modalias"
+	fi
 	ln -s "../../../bus/$3" "$dev/subsystem"
 	ln -s "../../../devices/$2" "$F/sys/class/drm/card$1/device"
 	for n in "${@:5}"; do
@@ -66,7 +74,7 @@ sysdev() {
 	done
 }
 sysdev 0 pci0000:00/0000:00:02.0 pci bochs-drm renderD128
-sysdev 1 platform/vttm.0 platform vttm renderD129
+sysdev 1 platform/vttm.0 platform - renderD129
 sysdev 3 platform/vttm.1 platform vttm
 S="$D/1/shrinker"
 cat >"$S/stats" <<'EOF'
@@ -245,7 +253,7 @@ keep() { cat "$W/out" >>"$W/all.json"; }
 
 # ---- list ----
 check "list" 0 x list
-has "list shows vttm with all nodes, bus from sysfs" \
+has "list shows vttm (no driver bound: its modalias) with all nodes, bus from sysfs" \
 	'^card1 +vttm +platform +yes +shrink,stats,bos,purgeable$'
 has "list shows bochs on PCI from sysfs, without nodes" '^card0 +bochs-drm +pci 0000:00:02.0 +no +none$'
 has "list: without sysfs links, the driver from debugfs" '^card2 +xe +- +no +shrink,stats,purgeable$'

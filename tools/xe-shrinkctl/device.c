@@ -75,12 +75,39 @@ static bool driver_from_debugfs(const char *root, int card, char buf[64])
 	return ok;
 }
 
+/*
+ * A platform device that no driver is bound to (vttm, vkms: the DRM driver
+ * creates the device itself) has no driver link; its name, which a
+ * platform driver would be matched by, is in its modalias.
+ */
+static bool driver_from_modalias(const char *root, int card, char buf[64])
+{
+	char path[PATH_MAX], text[128];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/sys/class/drm/card%d/device/modalias", root, card);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = fgets(text, sizeof(text), f) && !strncmp(text, "platform:", 9);
+	fclose(f);
+	if (!ok)
+		return false;
+	text[strcspn(text, "\n")] = '\0';
+	if (!text[9] || strlen(text + 9) >= 64)
+		return false;
+	strcpy(buf, text + 9);
+	return true;
+}
+
 static void driver_name(const char *root, struct xs_device *d)
 {
 	drmVersionPtr ver;
 	int fd;
 
 	if (sysfs_link(root, d->card, "driver", d->driver, sizeof(d->driver)) ||
+	    driver_from_modalias(root, d->card, d->driver) ||
 	    driver_from_debugfs(root, d->card, d->driver))
 		return;
 	snprintf(d->driver, sizeof(d->driver), "unknown");

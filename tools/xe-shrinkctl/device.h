@@ -24,9 +24,10 @@ extern const char *const xs_nodes[4];
 /*
  * Find the DRM cards: every /dev/dri/cardN. The driver and the bus come
  * from sysfs (the links device/driver and device/subsystem of
- * /sys/class/drm/cardN), readable without root; failing that, the driver
- * from debugfs dri/N/name or the device itself, and the bus from libdrm
- * (drmGetDevices2). Under @root (a fake tree for tests), every path is
+ * /sys/class/drm/cardN, or for a platform device no driver is bound to,
+ * such as vttm, its modalias), readable without root; failing that, the
+ * driver from debugfs dri/N/name or the device itself, and the bus from
+ * libdrm (drmGetDevices2). Under @root (a fake tree for tests), every path is
  * taken under it and libdrm is not asked.
  * Return: the number of devices (sorted by card), or -errno.
  */
