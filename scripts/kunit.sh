@@ -12,8 +12,12 @@ EXPECTED="$ROOT/kernel/configs/kunit-expected-warnings"
 mkdir -p "$KUNIT_BUILD"
 
 cd "$KTREE"
+# ubd0: the file backup backend's test storage, sparse, fresh each run
+BACKUP_IMG="$KUNIT_BUILD/backup.img"
+rm -f "$BACKUP_IMG"
+truncate -s 4G "$BACKUP_IMG"
 stamp=$(mktemp)
-trap 'rm -f "$stamp"' EXIT
+trap 'rm -f "$stamp" "$BACKUP_IMG"' EXIT
 set +e
 python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$ROOT/kernel/configs/kunit.config" \
@@ -22,6 +26,7 @@ python3 tools/testing/kunit/kunit.py run \
 	--timeout="${KUNIT_TIMEOUT:-1200}" \
 	--make_options="CC=ccache gcc" \
 	--kernel_args=vttm.num_devices=0 \
+	--kernel_args="ubd0=$BACKUP_IMG" \
 	"$@" 2>&1 | tee "$KUNIT_LOG"
 rc=${PIPESTATUS[0]}
 

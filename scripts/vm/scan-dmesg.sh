@@ -25,7 +25,9 @@ PATTERN+='general protection fault|Kernel panic|KASAN|UBSAN:|DEBUG_LOCKS_WARN_ON
 PATTERN+='turning off the locking correctness validator|'
 PATTERN+='INFO: (task .* blocked for more than|possible (recursive|circular|irq)|trying to register non-static key)|'
 PATTERN+='detected stalls? on CPU|rcu_.* self-detected stall|'
-PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+'
+PATTERN+='Out of memory|oom-kill|invoked oom-killer|Killed process [0-9]+|'
+PATTERN+='Runtime PM usage count underflow|ODEBUG:|list_(add|del) corruption|'
+PATTERN+='inconsistent lock state|lock held when returning to user space'
 
 found=0
 for log in "$@"; do

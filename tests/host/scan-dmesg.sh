@@ -51,6 +51,11 @@ RCU stall|[   70.0] rcu: INFO: rcu_preempt self-detected stall on CPU
 OOM invoked|[   11.0] anon-overcommit invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE), order=0
 OOM killed|[   11.1] Out of memory: Killed process 812 (anon-overcommit) total-vm:1600000kB
 soft lockup|[   12.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:10]
+rpm underflow|[   13.0] vttm vttm: Runtime PM usage count underflow!
+debugobjects|[   13.1] ODEBUG: free active (active state 0) object: 00000000deadbeef object type: work_struct hint: vttm_job_work+0x0/0x10
+list corruption|[   13.2] list_del corruption. prev->next should be ffff888003b5a0c8, but was dead000000000100
+inconsistent lock|[   13.3] WARNING: inconsistent lock state
+lock held at return|[   13.4] WARNING: lock held when returning to user space!
 CASES
 
 # test output on the console is not kernel output
