@@ -11,7 +11,8 @@
 # warn: the runner's own tests), VM_NAME (run directory under build/vm/),
 # VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG),
 # VM_VRAM_MB (vttm's fake VRAM, 32: it comes out of the guest's RAM),
-# VM_APPEND (more kernel arguments, e.g. swiotlb=force).
+# VM_APPEND (more kernel arguments, e.g. swiotlb=force), VM_BACKUP_DISK
+# (size of /dev/vdb, the file backup backend's disk, 1G).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +38,8 @@ fi
 rm -rf "$RUN"
 mkdir -p "$RUN"
 truncate -s "$VM_SWAP" "$RUN/swap.img"
+# a disk for TTM's file backup backend (/dev/vdb in the guest), sparse
+truncate -s "${VM_BACKUP_DISK:-1G}" "$RUN/backup.img"
 
 # KVM only when it really boots a kernel: a /dev/kvm node can exist in a
 # nested sandbox and still fail (MSR errors, vCPUs that never run). The
@@ -92,6 +95,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$VM_CPUS" -m "$VM_MEM"
 	-fsdev "local,id=project,path=$ROOT,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=project,mount_tag=project
 	-drive "file=$RUN/swap.img,format=raw,if=virtio,cache=unsafe"
+	-drive "file=$RUN/backup.img,format=raw,if=virtio,cache=unsafe"
 	-nic none -no-reboot -display none)
 
 if [[ "$MODE" == shell ]]; then

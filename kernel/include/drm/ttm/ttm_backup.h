@@ -79,13 +79,14 @@ u64 ttm_backup_shmem_bytes_avail(void);
 struct file *ttm_backup_shmem_file(struct ttm_backup *backup);
 
 struct ttm_backup_file;
-struct ttm_backup_file *ttm_backup_file_create(struct file *filp, u64 size,
-					       bool preallocate);
+struct ttm_backup_file *ttm_backup_file_create(struct file *bdev_file,
+					       u64 start, u64 size);
 struct ttm_backup_file *ttm_backup_file_open(const char *path, u64 size);
 void ttm_backup_file_put(struct ttm_backup_file *store);
 struct ttm_backup *ttm_backup_file_get(struct ttm_backup_file *store);
 struct ttm_backup *ttm_backup_file_tryget(struct ttm_backup_file *store);
 u64 ttm_backup_file_bytes_avail(struct ttm_backup_file *store);
+void ttm_backup_file_flush(struct ttm_backup_file *store);
 
 /**
  * ttm_backup_fini() - Release a backup

@@ -241,6 +241,8 @@ struct ttm_shrink_result {
  * @users: References of paths that found the shrinker through the device
  * (TTM's swapout), plus one until ttm_shrinker_destroy().
  * @gone: Completed when @users drops to zero.
+ * @backup_path: The block device set through the backup_device node, or
+ * empty for shmem; guarded by @shrink_lock.
  * @name: The name given at creation.
  */
 struct ttm_shrinker {
@@ -256,6 +258,7 @@ struct ttm_shrinker {
 	struct ttm_shrink_result last;
 	refcount_t users;
 	struct completion gone;
+	char backup_path[64];
 	char name[32];
 };
 

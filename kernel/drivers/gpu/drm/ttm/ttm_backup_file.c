@@ -1,122 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The file backup backend: a file on dedicated storage (say a fast NVMe
- * drive), shared by all buffer objects of a device and cut into page-size
- * slots. Slots are reserved before any data is written, so a full file is
- * reported as -ENOSPC while the source pages still hold the data. A folio is
- * stored in a naturally aligned run of slots so that it can come back at
- * its order; when free space is too fragmented for that, -E2BIG tells the
- * caller to split.
+ * The file backup backend: a block device (a disk or a partition on fast
+ * dedicated storage, say an NVMe drive) shared by all buffer objects of a
+ * device and cut into page-size slots. Slots are reserved before any data
+ * is written, so a full device is reported as -ENOSPC while the source
+ * pages still hold the data. A folio is stored in a naturally aligned run
+ * of slots so that it can come back at its order; when free space is too
+ * fragmented for that, -E2BIG tells the caller to store it page by page.
  *
- * Writes go through the file's page cache, from reclaim, so the locking
- * is chosen with care:
- *  - Freeze protection (sb_writers) is only trylocked: other writers on
- *    the file system hold it while they allocate and enter reclaim, so
- *    waiting for it here could deadlock against a pending freeze. A failed
- *    trylock is -EAGAIN and the pages stay where they are.
- *  - Every backup write runs under memalloc_nofs, so no allocation inside
- *    it recurses into reclaim that writes to this file again. The file's
- *    i_rwsem thus never nests outside fs_reclaim; it gets a lockdep class
- *    of its own so that other files of the same file system type, which
- *    do allocate under their i_rwsem, are not confused with it.
+ * Pages are written and read with bios straight from and into the
+ * buffer object's pages, as swap does: no page cache (dirty page cache is
+ * not memory freed, and writing it from kswapd would throttle kswapd in
+ * balance_dirty_pages()), no file system locks (reclaim may hold them),
+ * and no allocation at all (the bio lives on the stack), so a restore
+ * never charges a memory cgroup or wakes the OOM killer.
+ *
+ * Dropped slots are zeroed before they are handed out again, by a worker:
+ * GPU data does not stay on the disk after its buffer object is gone.
  */
 
+#include <linux/bio.h>
 #include <linux/bitmap.h>
+#include <linux/blkdev.h>
 #include <linux/err.h>
-#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/highmem.h>
 #include <linux/kref.h>
-#include <linux/lockdep.h>
-#include <linux/pagemap.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <drm/ttm/ttm_backup.h>
 
+#define TTM_BACKUP_SLOT_SECTORS	(PAGE_SIZE >> SECTOR_SHIFT)
+
 /**
- * struct ttm_backup_file - A device's backup file
- * @base: The backup handed to every tt using this file.
- * @ref: References: the device's and one per tt with pages stored here.
- * @filp: The file.
- * @lock: Protects @slots and @nr_free.
- * @slots: One bit per page slot of the file, set when in use.
+ * struct ttm_backup_file - A device's backup block device
+ * @base: The backup handed to every tt using this store.
+ * @ref: References: the device's and one per tt with storage here.
+ * @bdev_file: The block device, claimed by the store.
+ * @bdev: Its block device.
+ * @holder: The exclusive claim's holder, when ttm_backup_file_open()
+ * made it.
+ * @start: The first sector of the region the store uses.
+ * @lock: Protects @slots, @dropped, @nr_free and @hint.
+ * @slots: One bit per page slot, set while in use or waiting to be zeroed.
+ * @dropped: Slots given back, to be zeroed before they are free again.
  * @nr_slots: Number of slots.
- * @nr_free: Number of clear bits in @slots.
- * @rcu: Frees the store after a grace period: devices look their store
- * up under RCU.
+ * @nr_free: Number of free slots.
+ * @hint: Where the next search for free slots starts.
+ * @zero_work: Zeroes dropped slots and frees them.
+ * @rcu: Frees the store after a grace period: devices look it up under
+ * RCU.
  */
 struct ttm_backup_file {
 	struct ttm_backup base;
 	struct kref ref;
-	struct file *filp;
-	spinlock_t lock; /* protects slots, nr_free */
+	struct file *bdev_file;
+	struct block_device *bdev;
+	void *holder;
+	sector_t start;
+	spinlock_t lock; /* slots, dropped, nr_free, hint */
 	unsigned long *slots;
+	unsigned long *dropped;
 	unsigned long nr_slots;
 	unsigned long nr_free;
+	unsigned long hint;
+	struct work_struct zero_work;
 	struct rcu_head rcu;
 };
-
-static struct lock_class_key ttm_backup_file_rwsem_key;
 
 static struct ttm_backup_file *to_store(struct ttm_backup *backup)
 {
 	return container_of(backup, struct ttm_backup_file, base);
 }
 
-static void ttm_backup_file_free(struct rcu_head *rcu)
+/* Find an aligned run of @nr zero bits from @start; @nr_slots if none. */
+static unsigned long ttm_backup_file_find(struct ttm_backup_file *store,
+					  unsigned long start, unsigned long nr)
 {
-	struct ttm_backup_file *store = container_of(rcu, typeof(*store), rcu);
-
-	fput(store->filp);
-	bitmap_free(store->slots);
-	kfree(store);
+	return bitmap_find_next_zero_area(store->slots, store->nr_slots, start,
+					  nr, nr - 1);
 }
 
-static void ttm_backup_file_release(struct kref *ref)
-{
-	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
-
-	call_rcu(&store->rcu, ttm_backup_file_free);
-}
-
-/* Reserve an aligned run of 1 << order slots. Return: first slot or errno. */
+/*
+ * Reserve an aligned run of 1 << order slots. The search starts where the
+ * last one ended, so a stream of backups does not rescan the used part of
+ * the bitmap each time. Return: the first slot or a negative errno.
+ */
 static long ttm_backup_file_reserve(struct ttm_backup_file *store,
 				    unsigned int order)
 {
 	unsigned long nr = 1UL << order, start;
 
 	spin_lock(&store->lock);
-	if (!store->nr_free) {
+	if (store->nr_free < nr) {
 		spin_unlock(&store->lock);
-		return -ENOSPC;
+		/* page by page still fits what is free */
+		return order && store->nr_free ? -E2BIG : -ENOSPC;
 	}
-	start = store->nr_free < nr ? store->nr_slots :
-		bitmap_find_next_zero_area(store->slots, store->nr_slots, 0,
-					   nr, nr - 1);
+	start = ttm_backup_file_find(store, ALIGN(store->hint, nr), nr);
+	if (start >= store->nr_slots)
+		start = ttm_backup_file_find(store, 0, nr);
 	if (start >= store->nr_slots) {
-		/* Room, but no aligned run: page by page still fits. */
+		/* room, but no aligned run */
 		spin_unlock(&store->lock);
 		return order ? -E2BIG : -ENOSPC;
 	}
 	bitmap_set(store->slots, start, nr);
 	store->nr_free -= nr;
+	store->hint = start + nr;
 	spin_unlock(&store->lock);
 
 	return start;
 }
 
-static void ttm_backup_file_release_slots(struct ttm_backup_file *store,
-					  unsigned long start,
-					  unsigned long nr)
+static void ttm_backup_file_free_slots(struct ttm_backup_file *store,
+				       unsigned long start, unsigned long nr)
 {
 	spin_lock(&store->lock);
-	/* Dropping a slot twice would hand it to two owners later. */
+	/* Freeing a slot twice would hand it to two owners later. */
 	WARN_ON_ONCE(find_next_zero_bit(store->slots, start + nr, start) <
 		     start + nr);
 	bitmap_clear(store->slots, start, nr);
@@ -124,51 +129,50 @@ static void ttm_backup_file_release_slots(struct ttm_backup_file *store,
 	spin_unlock(&store->lock);
 }
 
+/*
+ * Read or write @nr slots from @slot with the @nr pages from @page on,
+ * which are physically contiguous (one folio, or part of one), in one
+ * synchronous bio that lives on the stack.
+ */
+static int ttm_backup_file_io(struct ttm_backup_file *store, struct page *page,
+			      unsigned long slot, unsigned long nr,
+			      blk_opf_t opf)
+{
+	struct bio_vec bvec;
+	struct bio bio;
+	int ret;
+
+	bio_init(&bio, store->bdev, &bvec, 1, opf);
+	bio.bi_iter.bi_sector = store->start +
+				(sector_t)slot * TTM_BACKUP_SLOT_SECTORS;
+	__bio_add_page(&bio, page, nr << PAGE_SHIFT, 0);
+	ret = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+
+	return ret;
+}
+
 static s64 ttm_backup_file_folio(struct ttm_backup *backup, struct page *page,
 				 unsigned int order, pgoff_t idx,
 				 unsigned int flags, gfp_t gfp)
 {
 	struct ttm_backup_file *store = to_store(backup);
-	unsigned long nr = 1UL << order, i;
-	unsigned int nofs;
 	long start;
-	loff_t pos;
-	s64 ret = 0;
+	int ret;
 
-	/* Writing to a file needs the file system. */
-	if (!(gfp & __GFP_FS))
+	/* Block I/O: not where the context forbids it. */
+	if (!(gfp & __GFP_IO))
 		return -EAGAIN;
 
 	start = ttm_backup_file_reserve(store, order);
 	if (start < 0)
 		return start;
 
-	if (!file_start_write_trylock(store->filp)) {
-		ttm_backup_file_release_slots(store, start, nr);
-		return -EAGAIN;
-	}
-	nofs = memalloc_nofs_save();
-	pos = (loff_t)start << PAGE_SHIFT;
-	for (i = 0; i < nr; i++) {
-		void *vaddr = kmap_local_page(page + i);
-		ssize_t written = __kernel_write(store->filp, vaddr, PAGE_SIZE,
-						 &pos);
-
-		kunmap_local(vaddr);
-		if (written != PAGE_SIZE) {
-			ret = written < 0 ? written : -EIO;
-			break;
-		}
-	}
-	if (!ret && (flags & TTM_BACKUP_WRITEBACK))
-		filemap_fdatawrite_range(store->filp->f_mapping,
-					 (loff_t)start << PAGE_SHIFT,
-					 ((loff_t)(start + nr) << PAGE_SHIFT) - 1);
-	memalloc_nofs_restore(nofs);
-	file_end_write(store->filp);
-
+	ret = ttm_backup_file_io(store, page, start, 1UL << order,
+				 REQ_OP_WRITE | REQ_SYNC);
 	if (ret) {
-		ttm_backup_file_release_slots(store, start, nr);
+		/* nothing of value was written: free, not dropped */
+		ttm_backup_file_free_slots(store, start, 1UL << order);
 		return ret;
 	}
 
@@ -179,31 +183,80 @@ static int ttm_backup_file_copy_back(struct ttm_backup *backup,
 				     struct page *dst, unsigned long handle,
 				     bool intr)
 {
-	struct ttm_backup_file *store = to_store(backup);
-	loff_t pos = (loff_t)(handle - 1) << PAGE_SHIFT;
-	unsigned int nofs;
-	ssize_t ret;
-	void *vaddr;
-
 	if (intr && signal_pending(current))
 		return -EINTR;
 
-	nofs = memalloc_nofs_save();
-	vaddr = kmap_local_page(dst);
-	ret = kernel_read(store->filp, vaddr, PAGE_SIZE, &pos);
-	kunmap_local(vaddr);
-	memalloc_nofs_restore(nofs);
+	return ttm_backup_file_io(to_store(backup), dst, handle - 1, 1,
+				  REQ_OP_READ);
+}
 
-	if (ret == PAGE_SIZE)
-		return 0;
+/* Zero dropped slots, in runs, then free them for new backups. */
+static void ttm_backup_file_zero_work(struct work_struct *work)
+{
+	struct ttm_backup_file *store =
+		container_of(work, struct ttm_backup_file, zero_work);
+	unsigned long start = 0, end;
 
-	return ret < 0 ? ret : -EIO;
+	for (;;) {
+		spin_lock(&store->lock);
+		start = find_next_bit(store->dropped, store->nr_slots, start);
+		if (start >= store->nr_slots) {
+			spin_unlock(&store->lock);
+			break;
+		}
+		end = find_next_zero_bit(store->dropped, store->nr_slots, start);
+		spin_unlock(&store->lock);
+
+		/*
+		 * Zeroes, or leaves the data if the device cannot (the slots
+		 * are reused either way): a failure is no reason to leak
+		 * them.
+		 */
+		blkdev_issue_zeroout(store->bdev, store->start +
+				     (sector_t)start * TTM_BACKUP_SLOT_SECTORS,
+				     (sector_t)(end - start) * TTM_BACKUP_SLOT_SECTORS,
+				     GFP_KERNEL, 0);
+
+		spin_lock(&store->lock);
+		bitmap_clear(store->dropped, start, end - start);
+		spin_unlock(&store->lock);
+		ttm_backup_file_free_slots(store, start, end - start);
+		start = end;
+		cond_resched();
+	}
 }
 
 static void ttm_backup_file_drop(struct ttm_backup *backup,
 				 unsigned long handle, unsigned long nr)
 {
-	ttm_backup_file_release_slots(to_store(backup), handle - 1, nr);
+	struct ttm_backup_file *store = to_store(backup);
+
+	spin_lock(&store->lock);
+	WARN_ON_ONCE(find_next_bit(store->dropped, handle - 1 + nr, handle - 1) <
+		     handle - 1 + nr);
+	bitmap_set(store->dropped, handle - 1, nr);
+	spin_unlock(&store->lock);
+	queue_work(system_unbound_wq, &store->zero_work);
+}
+
+static void ttm_backup_file_free(struct rcu_head *rcu)
+{
+	struct ttm_backup_file *store = container_of(rcu, typeof(*store), rcu);
+
+	bitmap_free(store->dropped);
+	bitmap_free(store->slots);
+	kfree(store);
+}
+
+static void ttm_backup_file_release(struct kref *ref)
+{
+	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
+
+	/* what is still to be zeroed is zeroed before the device goes */
+	flush_work(&store->zero_work);
+	bdev_fput(store->bdev_file);
+	kfree(store->holder);
+	call_rcu(&store->rcu, ttm_backup_file_free);
 }
 
 static void ttm_backup_file_fini(struct ttm_backup *backup)
@@ -225,76 +278,101 @@ static const struct ttm_backup_ops ttm_backup_file_ops = {
 };
 
 /**
- * ttm_backup_file_create() - Use an open file as a backup store
- * @filp: The file; a reference is taken.
- * @size: Bytes of the file to use, rounded down to whole pages.
- * @preallocate: Allocate the space now (fallocate), so that backing up
- * never fails for lack of space on the file system.
+ * ttm_backup_file_create() - Use a block device as a backup store
+ * @bdev_file: A block device opened (and claimed, exclusively) with
+ * bdev_file_open_by_path() or bdev_file_open_by_dev(), readable and
+ * writable. The store takes it over: it releases it with bdev_fput(),
+ * also on error.
+ * @start: Where on the device the store starts, in bytes, page aligned.
+ * @size: Bytes of the device to use from @start on, rounded down to whole
+ * pages.
  *
- * Return: The store, or an ERR_PTR: -EINVAL for a size below one page or a
- * file that cannot be read and written with kernel_read()/kernel_write(),
- * or the fallocate error.
+ * Return: The store, or an ERR_PTR: -EINVAL for a file that is not a
+ * block device, a misaligned start, a size below one page or a region
+ * beyond the device, or -ENOMEM.
  */
-struct ttm_backup_file *ttm_backup_file_create(struct file *filp, u64 size,
-					       bool preallocate)
+struct ttm_backup_file *ttm_backup_file_create(struct file *bdev_file,
+					       u64 start, u64 size)
 {
 	unsigned long nr_slots = size >> PAGE_SHIFT;
 	struct ttm_backup_file *store;
-	int ret;
+	struct block_device *bdev;
+	int ret = -EINVAL;
 
-	if (!nr_slots || (size >> PAGE_SHIFT) > ULONG_MAX / 2 ||
-	    !(filp->f_mode & FMODE_CAN_READ) ||
-	    !(filp->f_mode & FMODE_CAN_WRITE))
-		return ERR_PTR(-EINVAL);
+	if (!S_ISBLK(file_inode(bdev_file)->i_mode) ||
+	    !(bdev_file->f_mode & FMODE_READ) ||
+	    !(bdev_file->f_mode & FMODE_WRITE))
+		goto err_put;
+	bdev = file_bdev(bdev_file);
+	if (!nr_slots || !PAGE_ALIGNED(start) || start > bdev_nr_bytes(bdev) ||
+	    size > bdev_nr_bytes(bdev) - start || nr_slots > ULONG_MAX / 2)
+		goto err_put;
 
-	if (preallocate) {
-		ret = vfs_fallocate(filp, 0, 0, (loff_t)nr_slots << PAGE_SHIFT);
-		if (ret)
-			return ERR_PTR(ret);
-	}
-
+	ret = -ENOMEM;
 	store = kzalloc(sizeof(*store), GFP_KERNEL);
 	if (!store)
-		return ERR_PTR(-ENOMEM);
-
+		goto err_put;
 	store->slots = bitmap_zalloc(nr_slots, GFP_KERNEL);
-	if (!store->slots) {
+	store->dropped = bitmap_zalloc(nr_slots, GFP_KERNEL);
+	if (!store->slots || !store->dropped) {
+		bitmap_free(store->slots);
+		bitmap_free(store->dropped);
 		kfree(store);
-		return ERR_PTR(-ENOMEM);
+		goto err_put;
 	}
-
-	/* See the comment at the top: this i_rwsem is only taken under nofs. */
-	lockdep_set_class(&file_inode(filp)->i_rwsem, &ttm_backup_file_rwsem_key);
 
 	store->base.ops = &ttm_backup_file_ops;
 	kref_init(&store->ref);
 	spin_lock_init(&store->lock);
-	store->filp = get_file(filp);
+	INIT_WORK(&store->zero_work, ttm_backup_file_zero_work);
+	store->bdev_file = bdev_file;
+	store->bdev = bdev;
+	store->start = start >> SECTOR_SHIFT;
 	store->nr_slots = nr_slots;
 	store->nr_free = nr_slots;
 
 	return store;
+
+err_put:
+	bdev_fput(bdev_file);
+	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_create);
 
 /**
- * ttm_backup_file_open() - Open or create a backup file and use it
- * @path: Absolute path of the file.
- * @size: Bytes to use; the space is allocated now.
+ * ttm_backup_file_open() - Claim a block device and use it as a store
+ * @path: The block device's path, e.g. "/dev/nvme1n1p2".
+ * @size: Bytes to use from its start; 0 for the whole device.
+ *
+ * The device is claimed exclusively: no file system, swap or second
+ * store can use it meanwhile.
  *
  * Return: The store, or an ERR_PTR.
  */
 struct ttm_backup_file *ttm_backup_file_open(const char *path, u64 size)
 {
 	struct ttm_backup_file *store;
-	struct file *filp;
+	struct file *bdev_file;
+	void *holder;
 
-	filp = filp_open(path, O_RDWR | O_CREAT | O_LARGEFILE, 0600);
-	if (IS_ERR(filp))
-		return ERR_CAST(filp);
+	/* a holder of its own: a second store on the device is -EBUSY */
+	holder = kzalloc(1, GFP_KERNEL);
+	if (!holder)
+		return ERR_PTR(-ENOMEM);
+	bdev_file = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+					   holder, NULL);
+	if (IS_ERR(bdev_file)) {
+		kfree(holder);
+		return ERR_CAST(bdev_file);
+	}
+	if (!size)
+		size = bdev_nr_bytes(file_bdev(bdev_file));
 
-	store = ttm_backup_file_create(filp, size, true);
-	fput(filp);
+	store = ttm_backup_file_create(bdev_file, 0, size);
+	if (IS_ERR(store))
+		kfree(holder);
+	else
+		store->holder = holder;
 
 	return store;
 }
@@ -304,7 +382,7 @@ EXPORT_SYMBOL_GPL(ttm_backup_file_open);
  * ttm_backup_file_put() - Drop the device's reference to a store
  * @store: The store, or NULL.
  *
- * The file is closed once no tt has pages stored in it any more.
+ * The block device is released once no tt has storage there any more.
  */
 void ttm_backup_file_put(struct ttm_backup_file *store)
 {
@@ -343,6 +421,7 @@ EXPORT_SYMBOL_GPL(ttm_backup_file_tryget);
  * @store: The store.
  *
  * Read without the lock: a snapshot for statistics and shrinker counts.
+ * Slots dropped but not yet zeroed are not free yet.
  *
  * Return: Bytes of free slots.
  */
@@ -351,3 +430,15 @@ u64 ttm_backup_file_bytes_avail(struct ttm_backup_file *store)
 	return (u64)READ_ONCE(store->nr_free) << PAGE_SHIFT;
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_bytes_avail);
+
+/**
+ * ttm_backup_file_flush() - Wait until dropped slots are free again
+ * @store: The store.
+ *
+ * For tests, and for callers that need the space a restore gave back.
+ */
+void ttm_backup_file_flush(struct ttm_backup_file *store)
+{
+	flush_work(&store->zero_work);
+}
+EXPORT_SYMBOL_GPL(ttm_backup_file_flush);

@@ -6,6 +6,7 @@
  *   stats      0400  key: value counters, lock-free
  *   bos        0400  one line per BO
  *   purgeable  0200  write "<id> dontneed" or "<id> willneed"
+ *   backup_device 0600  a block device path, or "shmem": where BOs go
  * Malformed writes fail with -EINVAL and change nothing.
  */
 
@@ -16,6 +17,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include <drm/ttm/ttm_backup.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_device.h>
 #include <drm/ttm/ttm_placement.h>
@@ -378,6 +380,77 @@ static const struct file_operations ttm_shrinker_purgeable_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * backup_device: where the device's BOs are backed up. Write the path of a
+ * block device to claim it as the device's file store, or "shmem" for the
+ * default; tts already given storage keep theirs. Read: "shmem" or the
+ * path.
+ */
+static ssize_t ttm_shrinker_backup_device_write(struct file *file,
+						const char __user *ubuf,
+						size_t len, loff_t *ppos)
+{
+	struct ttm_shrinker *s = file_inode(file)->i_private;
+	struct ttm_backup_file *store = NULL;
+	char path[sizeof(s->backup_path)];
+	int ret;
+
+	if (!len || len >= sizeof(path))
+		return -EINVAL;
+	if (copy_from_user(path, ubuf, len))
+		return -EFAULT;
+	path[len] = '\0';
+	strim(path);
+	if (!*path)
+		return -EINVAL;
+
+	if (strcmp(path, "shmem")) {
+		if (path[0] != '/')
+			return -EINVAL;
+		store = ttm_backup_file_open(path, 0);
+		if (IS_ERR(store))
+			return PTR_ERR(store);
+	}
+
+	ret = mutex_lock_interruptible(&s->shrink_lock);
+	if (ret) {
+		ttm_backup_file_put(store);
+		return ret;
+	}
+	ttm_device_set_backup_file(s->bdev, store);
+	strscpy(s->backup_path, store ? path : "shmem", sizeof(s->backup_path));
+	mutex_unlock(&s->shrink_lock);
+
+	return len;
+}
+
+static int ttm_shrinker_backup_device_show(struct seq_file *m, void *data)
+{
+	struct ttm_shrinker *s = m->private;
+
+	mutex_lock(&s->shrink_lock);
+	seq_printf(m, "%s\n", s->backup_path[0] ? s->backup_path : "shmem");
+	mutex_unlock(&s->shrink_lock);
+
+	return 0;
+}
+
+static int ttm_shrinker_backup_device_open(struct inode *inode,
+					   struct file *file)
+{
+	return single_open(file, ttm_shrinker_backup_device_show,
+			   inode->i_private);
+}
+
+static const struct file_operations ttm_shrinker_backup_device_fops = {
+	.owner = THIS_MODULE,
+	.open = ttm_shrinker_backup_device_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = ttm_shrinker_backup_device_write,
+};
+
 /**
  * ttm_shrinker_debugfs_init() - Create the shrinker's debugfs nodes
  * @shrinker: The shrinker.
@@ -398,5 +471,7 @@ void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 			    &ttm_shrinker_bos_fops);
 	debugfs_create_file("purgeable", 0200, dir, shrinker,
 			    &ttm_shrinker_purgeable_fops);
+	debugfs_create_file("backup_device", 0600, dir, shrinker,
+			    &ttm_shrinker_backup_device_fops);
 }
 EXPORT_SYMBOL(ttm_shrinker_debugfs_init);

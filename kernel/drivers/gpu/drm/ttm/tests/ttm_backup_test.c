@@ -269,6 +269,7 @@ static void ttm_backup_round_trip(struct kunit *test)
 		struct ttm_backup_test_priv *priv = test->priv;
 
 		/* Every slot was given back. */
+		ttm_kunit_backup_flush(priv->devs->ttm_dev);
 		KUNIT_EXPECT_EQ(test,
 				ttm_device_backup_avail(priv->devs->ttm_dev),
 				(u64)num_pages << PAGE_SHIFT);
@@ -313,6 +314,7 @@ static void ttm_backup_purge_partial(struct kunit *test)
 	args.purge = true;
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_backup(test, tt, &args), 8);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_handles(tt), 0);
+	ttm_kunit_backup_flush(priv->devs->ttm_dev);
 	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(priv->devs->ttm_dev),
 			16 * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
@@ -351,6 +353,7 @@ static void ttm_backup_partial(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, ttm_backup_test_restore(test, tt), 0);
 	KUNIT_EXPECT_EQ(test, ttm_backup_test_mismatches(tt, 99), 0);
+	ttm_kunit_backup_flush(priv->devs->ttm_dev);
 	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(priv->devs->ttm_dev),
 			16 * PAGE_SIZE);
 

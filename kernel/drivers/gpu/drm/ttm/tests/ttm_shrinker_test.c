@@ -9,8 +9,6 @@
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
-#include <linux/mount.h>
-#include <linux/namei.h>
 #include <linux/sched/mm.h>
 
 #include <drm/ttm/ttm_backup.h>
@@ -438,10 +436,10 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 	struct ttm_shrinker *s;
 	unsigned long freed;
 
-	shr_setup(test, 24, purgeable, ARRAY_SIZE(purgeable));
+	shr_setup(test, 32, purgeable, ARRAY_SIZE(purgeable));
 	s = priv->shrinker;
 
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_KERNEL), 32 + 24);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_KERNEL), 32 + 32);
 	KUNIT_EXPECT_EQ(test, ttm_shrinker_count(s, GFP_NOFS), 32);
 
 	/* A small scan is served by pass 1 alone: one purgeable BO. */
@@ -456,15 +454,15 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, freed, 16);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
 
-	/* Then backups, up to the backend's 24 pages. */
+	/* Then backups, up to the backend's 32 pages. */
 	freed = shr_direct_scan(s, 1000);
-	KUNIT_EXPECT_EQ(test, freed, 24);
-	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 24 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.freed_bytes), 56 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, freed, 32);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 32 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.freed_bytes), 64 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.freed_bytes),
 			shr_stat(s, &s->stats.purged_bytes) +
 			shr_stat(s, &s->stats.backup_bytes));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 24);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 32);
 	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.enospc), 1);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.scan_calls), 3);
 	KUNIT_EXPECT_LE(test, shr_stat(s, &s->stats.scan_ns_max),
@@ -485,9 +483,10 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 0);
-	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.restore_bytes), 24 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.restore_bytes), 32 * PAGE_SIZE);
+	ttm_kunit_backup_flush(shr_bdev(test));
 	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(shr_bdev(test)),
-			24 * PAGE_SIZE);
+			32 * PAGE_SIZE);
 }
 
 /*
@@ -562,12 +561,12 @@ static void ttm_shrinker_enospc_purges(struct kunit *test)
 	struct dma_resv *held;
 	struct ttm_shrinker *s;
 
-	shr_setup(test, 8, purgeable, ARRAY_SIZE(purgeable));
+	shr_setup(test, 16, purgeable, ARRAY_SIZE(purgeable));
 	s = priv->shrinker;
 	held = priv->bos[1]->bo.base.resv;
 
 	KUNIT_ASSERT_TRUE(test, dma_resv_trylock(held));
-	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 8);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 16);
 	dma_resv_unlock(held);
 	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.enospc), 1);
 	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.skipped_locked), 1);
@@ -599,6 +598,46 @@ static void ttm_shrinker_forced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.backed_up_bytes, 48 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, s->last.freed_bytes, r.freed_bytes);
 	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, 0, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, U64_MAX, 0, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 4096, BIT(7), &r), -EINVAL);
+}
+
+/*
+ * The shrink node's keywords: "purge" runs the purge pass alone, over
+ * every purgeable BO, and backs nothing up; "all" frees all there is.
+ */
+static void ttm_shrinker_forced_modes(struct kunit *test)
+{
+	static const bool purgeable[] = { true, false, true };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_shrink_result r;
+	unsigned int flags;
+	struct ttm_shrinker *s;
+	u64 bytes;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_shrink("all\n", &bytes, &flags), 0);
+	KUNIT_EXPECT_EQ(test, flags, TTM_SHRINK_ALL);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_shrink("purge", &bytes, &flags), 0);
+	KUNIT_EXPECT_EQ(test, flags, TTM_SHRINK_ALL | TTM_SHRINK_PURGE_ONLY);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_shrink("64K", &bytes, &flags), 0);
+	KUNIT_EXPECT_EQ(test, flags, 0);
+	KUNIT_EXPECT_EQ(test, bytes, SZ_64K);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_shrink("al", &bytes, &flags), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_parse_shrink("purge all", &bytes, &flags), -EINVAL);
+
+	shr_setup(test, 1024, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, TTM_SHRINK_ALL | TTM_SHRINK_PURGE_ONLY,
+						  &r), 0);
+	KUNIT_EXPECT_EQ(test, r.purged_bytes, 32 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, r.backed_up_bytes, 0);
+	KUNIT_EXPECT_EQ(test, r.requested_bytes, 0);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_populated(priv->bos[1]->bo.ttm));
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_shrink(s, 0, TTM_SHRINK_ALL, &r), 0);
+	KUNIT_EXPECT_EQ(test, r.backed_up_bytes, 16 * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[1]->bo.ttm));
 }
 
 #define OVC_BO_PAGES (SZ_16M >> PAGE_SHIFT)
@@ -606,41 +645,6 @@ static void ttm_shrinker_forced(struct kunit *test)
 static u64 shr_ovc_word(unsigned int bo, pgoff_t page, unsigned int w)
 {
 	return ((u64)bo << 48) ^ ((u64)page << 12) ^ w ^ 0x5a5a5a5a5a5a5a5aULL;
-}
-
-/* A file on the host, unlinked at once: memory the backend frees is real. */
-static struct file *shr_ovc_host_file(struct kunit *test, struct vfsmount **mntp)
-{
-	static const char name[] = "ttm-kunit-overcommit.bin";
-	struct file_system_type *type = get_fs_type("hostfs");
-	struct dentry *dir, *dentry;
-	struct vfsmount *mnt;
-	struct file *filp;
-
-	if (!type)
-		return ERR_PTR(-ENODEV);
-	mnt = vfs_kern_mount(type, 0, "hostfs", (void *)"/tmp");
-	put_filesystem(type);
-	if (IS_ERR(mnt))
-		return ERR_CAST(mnt);
-
-	filp = file_open_root_mnt(mnt, name, O_RDWR | O_CREAT | O_TRUNC | O_LARGEFILE, 0600);
-	if (IS_ERR(filp)) {
-		kern_unmount(mnt);
-		return filp;
-	}
-
-	dir = mnt->mnt_root;
-	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
-	dentry = lookup_one_len(name, dir, strlen(name));
-	if (!IS_ERR(dentry)) {
-		KUNIT_EXPECT_EQ(test, vfs_unlink(&nop_mnt_idmap, d_inode(dir), dentry, NULL), 0);
-		dput(dentry);
-	}
-	inode_unlock(d_inode(dir));
-	*mntp = mnt;
-
-	return filp;
 }
 
 /* Populate a BO, nudging the shrinker if the allocator gives up. */
@@ -677,16 +681,10 @@ static void ttm_shrinker_overcommit(struct kunit *test)
 	unsigned long mismatches = 0;
 	struct ttm_buffer_object **bos;
 	struct ttm_backup_file *store;
-	struct vfsmount *mnt = NULL;
 	struct ttm_shrinker *s;
-	struct file *filp;
 
-	filp = shr_ovc_host_file(test, &mnt);
-	if (IS_ERR(filp))
-		kunit_skip(test, "no hostfs /tmp: %ld", PTR_ERR(filp));
-	store = ttm_backup_file_create(filp, (u64)nr * OVC_BO_PAGES << PAGE_SHIFT, false);
-	fput(filp);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(store));
+	/* a block device backed by a host file: memory the backend frees is real */
+	store = ttm_kunit_backup_store(test, nr * OVC_BO_PAGES);
 	ttm_device_set_backup_file(shr_bdev(test), store);
 	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit-ovc");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
@@ -762,10 +760,10 @@ static void ttm_shrinker_overcommit(struct kunit *test)
 	ttm_shrinker_destroy(s);
 	priv->shrinker = NULL;
 	flush_workqueue(shr_bdev(test)->wq);
+	ttm_backup_file_flush(store);
 	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(store),
 			(u64)nr * OVC_BO_PAGES << PAGE_SHIFT);
 	ttm_device_set_backup_file(shr_bdev(test), NULL);
-	kern_unmount(mnt);
 }
 
 struct shr_parse_case {
@@ -781,7 +779,12 @@ static const struct shr_parse_case shr_parse_cases[] = {
 	{ "256M", 0, SZ_256M },
 	{ "2G", 0, SZ_2G },
 	{ "1T", 0, 1ULL << 40 },
-	{ "18446744073709551615", 0, U64_MAX },
+	{ "16777215T", 0, ((1ULL << 24) - 1) << 40 },
+	{ "18446744073709547520", 0, U64_MAX - 4095 },
+	/* sizes that round up past 2^64 in pages: no silent zero target */
+	{ "18446744073709547521", -EINVAL },
+	{ "18446744073709551615", -EINVAL },
+	{ "16777216T", -EINVAL },
 	{ "-1", -EINVAL },
 	{ "abc", -EINVAL },
 	{ "", -EINVAL },
@@ -875,6 +878,7 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_shrinker_runtime_pm),
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),
+	KUNIT_CASE(ttm_shrinker_forced_modes),
 	KUNIT_CASE_PARAM(ttm_shrinker_parse_size_test, shr_parse_gen_params),
 	KUNIT_CASE_PARAM(ttm_shrinker_parse_purgeable_test, shr_purge_gen_params),
 	KUNIT_CASE_SLOW(ttm_shrinker_overcommit),
