@@ -229,7 +229,7 @@ struct ttm_shrink_result {
  * struct ttm_shrinker - A TTM device's shrinker
  * @bdev: The device.
  * @funcs: The driver's callbacks.
- * @shrinker: The core mm shrinker.
+ * @shrinker: The core mm shrinker; NULL for a driver that scans itself.
  * @shrinkable_pages: Pages the driver could have backed up: populated,
  * unpinned, not purgeable. Kept by the driver.
  * @purgeable_pages: Populated pages of purgeable BOs. Kept by the driver.
@@ -268,9 +268,18 @@ struct ttm_shrinker {
 /* Only the purge pass: drop purgeable BOs, back nothing up. */
 #define TTM_SHRINK_PURGE_ONLY	BIT(1)
 
+/* ttm_shrinker_create_flags(): the driver scans itself, see there */
+#define TTM_SHRINKER_OWN_SCAN	BIT(0)
+
+struct ttm_shrinker *ttm_shrinker_create_flags(struct ttm_device *bdev,
+					       const struct ttm_shrinker_funcs *funcs,
+					       const char *name, unsigned int flags);
 struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 					 const struct ttm_shrinker_funcs *funcs,
 					 const char *name);
+void ttm_shrinker_account_scan(struct ttm_shrinker *shrinker,
+			       unsigned long scanned_bos, unsigned long purged,
+			       unsigned long backed_up, u64 ns);
 void ttm_shrinker_destroy(struct ttm_shrinker *shrinker);
 void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 			       struct dentry *parent);

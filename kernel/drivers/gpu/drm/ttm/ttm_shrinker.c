@@ -622,31 +622,46 @@ void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err)
 }
 
 /**
- * ttm_shrinker_create() - Give a TTM device a shrinker
+ * ttm_shrinker_create_flags() - Give a TTM device a shrinker
  * @bdev: The device.
  * @funcs: The driver's callbacks.
  * @name: The shrinker's name, for the core mm and the tracepoints.
+ * @flags: 0, or TTM_SHRINKER_OWN_SCAN for a driver that registers its own
+ * struct shrinker and scans with the building blocks (the guarded LRU
+ * walk, ttm_bo_shrink()): it still gets the accounting of backups and
+ * restores, the statistics (ttm_shrinker_account_scan()), the debugfs
+ * nodes and the forced shrink.
  *
- * The shrinker is registered at once: the driver keeps its page counts
- * with ttm_shrinker_mod_pages() from the moment its BOs exist. Create it
- * after ttm_device_init() and destroy it before ttm_device_fini().
+ * Without TTM_SHRINKER_OWN_SCAN the shrinker is registered with the core
+ * mm at once: the driver keeps its page counts with
+ * ttm_shrinker_mod_pages() from the moment its BOs exist. Create it after
+ * ttm_device_init() and destroy it before ttm_device_fini().
  *
  * Return: The shrinker, or an ERR_PTR.
  */
-struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
-					 const struct ttm_shrinker_funcs *funcs,
-					 const char *name)
+struct ttm_shrinker *ttm_shrinker_create_flags(struct ttm_device *bdev,
+					       const struct ttm_shrinker_funcs *funcs,
+					       const char *name, unsigned int flags)
 {
 	struct ttm_shrinker *s;
+
+	if (flags & ~TTM_SHRINKER_OWN_SCAN)
+		return ERR_PTR(-EINVAL);
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 
-	s->shrinker = shrinker_alloc(0, "drm-ttm-%s", name);
-	if (!s->shrinker) {
-		kfree(s);
-		return ERR_PTR(-ENOMEM);
+	if (!(flags & TTM_SHRINKER_OWN_SCAN)) {
+		s->shrinker = shrinker_alloc(0, "drm-ttm-%s", name);
+		if (!s->shrinker) {
+			kfree(s);
+			return ERR_PTR(-ENOMEM);
+		}
+		s->shrinker->count_objects = ttm_shrinker_mm_count;
+		s->shrinker->scan_objects = ttm_shrinker_mm_scan;
+		s->shrinker->seeks = DEFAULT_SEEKS;
+		s->shrinker->private_data = s;
 	}
 
 	strscpy(s->name, name, sizeof(s->name));
@@ -655,16 +670,58 @@ struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
 	mutex_init(&s->shrink_lock);
 	refcount_set(&s->users, 1);
 	init_completion(&s->gone);
-	s->shrinker->count_objects = ttm_shrinker_mm_count;
-	s->shrinker->scan_objects = ttm_shrinker_mm_scan;
-	s->shrinker->seeks = DEFAULT_SEEKS;
-	s->shrinker->private_data = s;
 	rcu_assign_pointer(bdev->shrinker, s);
-	shrinker_register(s->shrinker);
+	if (s->shrinker)
+		shrinker_register(s->shrinker);
 
 	return s;
 }
+EXPORT_SYMBOL(ttm_shrinker_create_flags);
+
+/**
+ * ttm_shrinker_create() - Give a TTM device a shrinker, registered
+ * @bdev: The device.
+ * @funcs: The driver's callbacks.
+ * @name: The shrinker's name, for the core mm and the tracepoints.
+ *
+ * See ttm_shrinker_create_flags().
+ *
+ * Return: The shrinker, or an ERR_PTR.
+ */
+struct ttm_shrinker *ttm_shrinker_create(struct ttm_device *bdev,
+					 const struct ttm_shrinker_funcs *funcs,
+					 const char *name)
+{
+	return ttm_shrinker_create_flags(bdev, funcs, name, 0);
+}
 EXPORT_SYMBOL(ttm_shrinker_create);
+
+/**
+ * ttm_shrinker_account_scan() - Record a scan a driver ran itself
+ * @shrinker: A shrinker from ttm_shrinker_create_flags() with
+ * TTM_SHRINKER_OWN_SCAN.
+ * @scanned_bos: BOs the scan looked at.
+ * @purged: Pages it purged.
+ * @backed_up: Pages it backed up (backup_bytes itself is counted by TTM).
+ * @ns: How long it took.
+ *
+ * So that the stats node and its users see the driver's scans as the
+ * helper's own.
+ */
+void ttm_shrinker_account_scan(struct ttm_shrinker *shrinker,
+			       unsigned long scanned_bos, unsigned long purged,
+			       unsigned long backed_up, u64 ns)
+{
+	struct ttm_shrinker_stats *st = &shrinker->stats;
+
+	atomic64_inc(&st->scan_calls);
+	atomic64_add(scanned_bos, &st->scanned_bos);
+	atomic64_add((u64)(purged + backed_up) << PAGE_SHIFT, &st->freed_bytes);
+	atomic64_add((u64)purged << PAGE_SHIFT, &st->purged_bytes);
+	atomic64_add(ns, &st->scan_ns_total);
+	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
+}
+EXPORT_SYMBOL(ttm_shrinker_account_scan);
 
 /**
  * ttm_shrinker_destroy() - Take a device's shrinker down
@@ -682,7 +739,8 @@ void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
 		return;
 
 	RCU_INIT_POINTER(shrinker->bdev->shrinker, NULL);
-	shrinker_free(shrinker->shrinker);
+	if (shrinker->shrinker)
+		shrinker_free(shrinker->shrinker);
 	synchronize_rcu();
 	ttm_shrinker_put(shrinker);
 	wait_for_completion(&shrinker->gone);

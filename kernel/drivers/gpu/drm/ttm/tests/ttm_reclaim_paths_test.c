@@ -906,6 +906,49 @@ static void ttm_reclaim_write_combined(struct kunit *test)
 	ttm_tt_fini(tt);
 }
 
+/*
+ * A driver that runs its own scan loop (as mainline xe does) with the
+ * building blocks: no mm shrinker is registered for it, yet TTM accounts
+ * its backups and restores, and its scans show in the statistics.
+ */
+static void ttm_reclaim_own_scan(struct kunit *test)
+{
+	struct rp_priv *priv = test->priv;
+	struct ttm_operation_ctx ctx = { .no_wait_gpu = true };
+	struct ttm_bo_shrink_flags flags = { .allow_move = true };
+	struct ttm_buffer_object *bo;
+	struct ttm_shrinker *s;
+	long freed;
+
+	s = ttm_shrinker_create_flags(rp_bdev(test), &rp_funcs, "kunit-own",
+				      TTM_SHRINKER_OWN_SCAN);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(s));
+	priv->shrinker = s;
+	KUNIT_EXPECT_NULL(test, s->shrinker);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(ttm_shrinker_create_flags(rp_bdev(test),
+								  &rp_funcs, "x", BIT(5))));
+
+	bo = &rp_bo_new(test, 0, TTM_PL_SYSTEM, 16)->bo;
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_bo_shrink_check(bo, &ctx), TTM_BO_SHRINK_OK);
+	freed = ttm_bo_shrink(&ctx, bo, flags, GFP_KERNEL, 0);
+	dma_resv_unlock(bo->base.resv);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	ttm_shrinker_account_scan(s, 1, 0, freed, 1000);
+
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.backup_bytes), 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 16);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.scan_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.freed_bytes), 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.scan_ns_max), 1000);
+
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_EXPECT_EQ(test, ttm_tt_populate(rp_bdev(test), bo->ttm, &ctx), 0);
+	dma_resv_unlock(bo->base.resv);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->backed_up_pages), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.restore_bytes), 16 * PAGE_SIZE);
+}
+
 static struct kunit_case ttm_reclaim_paths_cases[] = {
 	KUNIT_CASE_PARAM(ttm_reclaim_backup_gfp, rp_gfp_gen_params),
 	KUNIT_CASE(ttm_reclaim_ghost),
@@ -919,6 +962,7 @@ static struct kunit_case ttm_reclaim_paths_cases[] = {
 	KUNIT_CASE(ttm_reclaim_destroy_waits_for_swapout),
 	KUNIT_CASE(ttm_reclaim_replace_backup_file),
 	KUNIT_CASE(ttm_reclaim_write_combined),
+	KUNIT_CASE(ttm_reclaim_own_scan),
 	{}
 };
 
