@@ -76,9 +76,11 @@ TEST_F_TIMEOUT(overcommit, twice_ram_every_byte_back, 1500)
 		struct bo *bo = &self->bos[self->nr];
 
 		bo->size = sizes[self->nr % (sizeof(sizes) / sizeof(sizes[0]))];
+		/* a third in VRAM, a third write-combined TT, a third cached TT */
 		ASSERT_EQ(0, vttm_create(&self->v, bo->size,
 					 self->nr % 3 ? VTTM_PLACEMENT_TT : VTTM_PLACEMENT_VRAM,
-					 0, &bo->handle, NULL))
+					 self->nr % 3 == 1 ? VTTM_GEM_CREATE_WRITE_COMBINED : 0,
+					 &bo->handle, NULL))
 			TH_LOG("BO %d of %zu bytes, %llu MiB so far", self->nr, bo->size,
 			       (unsigned long long)(total >> 20));
 		bo->map = vttm_map(&self->v, bo->handle, bo->size);

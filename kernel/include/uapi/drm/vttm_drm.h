@@ -39,7 +39,13 @@ extern "C" {
 
 /* The BO's reclaim needs the engine, as flat-CCS compressed BOs on xe do. */
 #define VTTM_GEM_CREATE_COMPRESSED	0x1
-#define VTTM_GEM_CREATE_FLAGS		VTTM_GEM_CREATE_COMPRESSED
+/*
+ * Its system pages are write-combined, for the CPU and the device (as
+ * scanout and upload buffers are on real GPUs); VRAM stays cached.
+ */
+#define VTTM_GEM_CREATE_WRITE_COMBINED	0x2
+#define VTTM_GEM_CREATE_FLAGS		(VTTM_GEM_CREATE_COMPRESSED | \
+					 VTTM_GEM_CREATE_WRITE_COMBINED)
 
 /**
  * struct drm_vttm_gem_create - Create a buffer object

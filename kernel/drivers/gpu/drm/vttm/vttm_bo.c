@@ -70,11 +70,14 @@ static struct ttm_tt *vttm_tt_create(struct ttm_buffer_object *tbo,
 				     u32 page_flags)
 {
 	struct vttm_tt *vtt = kzalloc(sizeof(*vtt), GFP_KERNEL);
+	enum ttm_caching caching =
+		to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_WRITE_COMBINED ?
+		ttm_write_combined : ttm_cached;
 
 	if (!vtt)
 		return NULL;
 	/* with DMA addresses: the engine reaches TT pages only through them */
-	if (ttm_sg_tt_init(&vtt->tt, tbo, page_flags, ttm_cached)) {
+	if (ttm_sg_tt_init(&vtt->tt, tbo, page_flags, caching)) {
 		kfree(vtt);
 		return NULL;
 	}
@@ -223,8 +226,11 @@ static unsigned long vttm_io_mem_pfn(struct ttm_buffer_object *tbo,
 			      ((tbo->resource->start + page_offset) << PAGE_SHIFT));
 }
 
+static void vttm_bo_undefer(struct vttm_bo *bo);
+
 static void vttm_bo_release_notify(struct ttm_buffer_object *tbo)
 {
+	vttm_bo_undefer(to_vttm_bo(tbo));
 	vttm_bo_account(to_vttm_bo(tbo), 0);
 }
 
@@ -267,14 +273,11 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 	struct vttm_bo *bo = to_vttm_bo(tbo);
 	struct vttm_device *vdev = ttm_to_vttm(tbo->bdev);
 
-	if (bo->id != VTTM_BO_KERNEL_ID) {
+	if (bo->id != VTTM_BO_KERNEL_ID)
 		xa_erase(&vdev->bos, bo->id);
-		mutex_lock(&vdev->bo_list_lock);
-		list_del(&bo->link);
-		mutex_unlock(&vdev->bo_list_lock);
-	}
 	drm_gem_object_release(&tbo->base);
-	kfree(bo);
+	/* the bos listing may still look at it, under RCU */
+	kfree_rcu(bo, rcu);
 }
 
 /*
@@ -343,8 +346,14 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 	if (!bo)
 		return -ENOMEM;
 
-	ret = xa_alloc(&vdev->bos, &id, bo, xa_limit_31b, GFP_KERNEL);
-	if (ret) {
+	/*
+	 * The id is reserved now and the BO published once it is whole.
+	 * Cyclic: an id read from the bos node and written to the
+	 * purgeable node later must not name a new BO of another process.
+	 */
+	ret = xa_alloc_cyclic(&vdev->bos, &id, NULL, xa_limit_31b,
+			      &vdev->next_bo_id, GFP_KERNEL);
+	if (ret < 0) {
 		kfree(bo);
 		return ret;
 	}
@@ -363,9 +372,6 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		bo->placement.num_placement = 1;
 	}
 	bo->placement.placement = bo->places;
-	mutex_lock(&vdev->bo_list_lock);
-	list_add_tail(&bo->link, &vdev->bo_list);
-	mutex_unlock(&vdev->bo_list_lock);
 
 	bo->tbo.base.funcs = &vttm_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
@@ -391,6 +397,8 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		}
 	}
 
+	/* whole now: the bos and purgeable nodes may see it */
+	xa_store(&vdev->bos, id, bo, GFP_KERNEL);
 	*out = bo;
 	return 0;
 }
@@ -421,7 +429,6 @@ int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
 	bo->id = VTTM_BO_KERNEL_ID;
 	bo->madv = VTTM_MADV_WILLNEED;
 	strscpy(bo->comm, "[vttm]", sizeof(bo->comm));
-	INIT_LIST_HEAD(&bo->link);
 	bo->places[0].mem_type = TTM_PL_VRAM;
 	bo->places[1].mem_type = TTM_PL_TT;
 	bo->places[1].flags = TTM_PL_FLAG_FALLBACK;
@@ -456,7 +463,7 @@ int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_vttm_gem_create *args = data;
 	struct vttm_bo *bo;
-	u32 handle;
+	u32 handle, id;
 	int ret;
 
 	if (args->handle || args->id)
@@ -467,14 +474,19 @@ int vttm_bo_create_ioctl(struct drm_device *drm, void *data,
 	if (ret)
 		return ret;
 
+	id = bo->id;
 	ret = drm_gem_handle_create(file, &bo->tbo.base, &handle);
-	/* The handle holds the reference now, or the BO goes. */
+	/*
+	 * The handle holds the reference now, or the BO goes; either way
+	 * it is not ours to touch any more (another thread may close the
+	 * handle at once).
+	 */
 	drm_gem_object_put(&bo->tbo.base);
 	if (ret)
 		return ret;
 
 	args->handle = handle;
-	args->id = bo->id;
+	args->id = id;
 	return 0;
 }
 
@@ -698,9 +710,23 @@ static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
 		return 0;
 	}
 
-	atomic_long_add(tbo->base.size >> PAGE_SHIFT, &vdev->deferred_pages);
+	/* once per BO, however often reclaim meets it meanwhile */
+	if (!to_vttm_bo(tbo)->deferred) {
+		to_vttm_bo(tbo)->deferred = true;
+		atomic_long_add(tbo->base.size >> PAGE_SHIFT, &vdev->deferred_pages);
+	}
 	queue_delayed_work(system_unbound_wq, &vdev->reclaim_work, HZ / 2);
 	return -EAGAIN;
+}
+
+/* A deferred BO was shrunk or goes away: the worker need not look for it. */
+static void vttm_bo_undefer(struct vttm_bo *bo)
+{
+	if (!bo->deferred)
+		return;
+	bo->deferred = false;
+	atomic_long_sub(bo->tbo.base.size >> PAGE_SHIFT,
+			&ttm_to_vttm(bo->tbo.bdev)->deferred_pages);
 }
 
 static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
@@ -709,6 +735,7 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
 {
 	struct vttm_bo *bo = to_vttm_bo(tbo);
 
+	vttm_bo_undefer(bo);
 	vttm_bo_account(bo, ttm_tt_resident_pages(tbo->ttm));
 	/* the reference prepare took, if begin held none */
 	if ((bo->flags & VTTM_GEM_CREATE_COMPRESSED) && !sctx->driver_priv)
@@ -719,33 +746,50 @@ static void vttm_shrink_finish(struct ttm_shrinker *shrinker,
  * vttm_reclaim_work() - Reclaim what direct reclaim had to skip
  * @work: The device's reclaim work.
  *
- * Runs in process context, where the shrinker may wake the device.
+ * Runs in process context, where the shrinker may wake the device. Scans
+ * for the pages of the BOs that were skipped and are still there.
  */
 void vttm_reclaim_work(struct work_struct *work)
 {
 	struct vttm_device *vdev = container_of(to_delayed_work(work),
 						struct vttm_device, reclaim_work);
-	long pages = atomic_long_xchg(&vdev->deferred_pages, 0);
+	long pages = atomic_long_read(&vdev->deferred_pages);
 
 	if (pages > 0)
 		ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL,
 				  TTM_SHRINK_CALLER_WORKER);
 }
 
+/*
+ * The bos node's walk: by id, under RCU, each BO referenced while it is
+ * visited and no lock held: listing must never hold up BO destruction,
+ * which reclaim itself may run.
+ */
 static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
 				 struct ttm_shrinker_bo_visitor *visitor)
 {
 	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
+	unsigned long id = 0;
 	struct vttm_bo *bo;
 	int ret = 0;
 
-	mutex_lock(&vdev->bo_list_lock);
-	list_for_each_entry(bo, &vdev->bo_list, link) {
-		ret = visitor->visit(visitor, &bo->tbo);
-		if (ret)
+	for (;;) {
+		rcu_read_lock();
+		bo = xa_find(&vdev->bos, &id, ULONG_MAX, XA_PRESENT);
+		if (bo && !ttm_bo_get_unless_zero(&bo->tbo))
+			bo = ERR_PTR(-ENOENT);	/* on its way out */
+		rcu_read_unlock();
+		if (!bo)
 			break;
+		if (!IS_ERR(bo)) {
+			ret = visitor->visit(visitor, &bo->tbo);
+			ttm_bo_put(&bo->tbo);
+			if (ret)
+				break;
+		}
+		id++;
+		cond_resched();
 	}
-	mutex_unlock(&vdev->bo_list_lock);
 
 	return ret;
 }

@@ -24,7 +24,6 @@ struct vttm_device;
  * @places: Where it may live: VRAM, with TT as a fallback when VRAM is
  * full of what cannot be evicted; or TT only.
  * @placement: @places as a TTM placement.
- * @link: In the device's BO list.
  * @id: Device-wide id (shrinker debugfs nodes, GEM info); VTTM_BO_KERNEL_ID
  * for the driver's own BOs, which are in no list.
  * @flags: VTTM_GEM_CREATE_ flags.
@@ -38,6 +37,9 @@ struct vttm_device;
  * vttm_dma.c); protected by the reservation.
  * @dma_dirty: The engine wrote the TT pages and the CPU has not synced
  * them yet; protected by the reservation.
+ * @deferred: Direct reclaim skipped it for the reclaim worker (counted in
+ * the device's deferred_pages); protected by the reservation.
+ * @rcu: Frees the BO after the bos listing is done with it.
  * @pid: The creating process.
  * @comm: Its command name.
  */
@@ -45,7 +47,6 @@ struct vttm_bo {
 	struct ttm_buffer_object tbo;
 	struct ttm_place places[2];
 	struct ttm_placement placement;
-	struct list_head link;
 	u32 id;
 	u32 flags;
 	u32 madv;
@@ -56,6 +57,8 @@ struct vttm_bo {
 	bool in_vram;
 	bool cpu_owned;
 	bool dma_dirty;
+	bool deferred;
+	struct rcu_head rcu;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };

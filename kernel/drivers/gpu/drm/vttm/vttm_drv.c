@@ -197,8 +197,9 @@ static int vttm_ttm_init(struct vttm_device *vdev)
 	if (ret)
 		goto err_device;
 
+	/* one page more, for the driver's own state BO (vttm_pm.c) */
 	ret = ttm_range_man_init(&vdev->ttm, TTM_PL_VRAM, false,
-				 vdev->vram_size >> PAGE_SHIFT);
+				 (vdev->vram_size >> PAGE_SHIFT) + 1);
 	if (ret)
 		goto err_tt;
 
@@ -271,16 +272,12 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 	platform_set_drvdata(pdev, vdev);
 	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC);
 	INIT_DELAYED_WORK(&vdev->reclaim_work, vttm_reclaim_work);
-	mutex_init(&vdev->bo_list_lock);
-	INIT_LIST_HEAD(&vdev->bo_list);
 	vdev->svm_migrate_threshold = SZ_64K;
 	vdev->vram_size = PAGE_ALIGN(vram_size);
-	if (vdev->vram_size) {
-		vdev->vram = vmalloc(vdev->vram_size);
-		if (!vdev->vram) {
-			ret = -ENOMEM;
-			goto err_devres;
-		}
+	vdev->vram = vmalloc(vdev->vram_size + PAGE_SIZE);
+	if (!vdev->vram) {
+		ret = -ENOMEM;
+		goto err_devres;
 	}
 
 	ret = vttm_engine_init(&vdev->engine);
@@ -335,6 +332,12 @@ void vttm_device_destroy(struct vttm_device *vdev)
 	device_remove_file(&pdev->dev, &dev_attr_svm_migrate_threshold);
 	/* jobs hold BOs: let them finish first */
 	vttm_engine_fini(&vdev->engine);
+	/*
+	 * No scan can queue the reclaim worker once the shrinker is gone;
+	 * cancelling it before that could leave it queued after the free.
+	 */
+	ttm_shrinker_destroy(vdev->shrinker);
+	vdev->shrinker = NULL;
 	cancel_delayed_work_sync(&vdev->reclaim_work);
 	vttm_pm_fini(vdev);
 	vttm_ttm_fini(vdev);

@@ -26,16 +26,18 @@ struct vttm_bo;
  * @pdev: The platform device it hangs off.
  * @engine: The copy/fill engine.
  * @shrinker: The TTM shrinker.
- * @bos: All BOs by id, for the shrinker's debugfs nodes.
- * @bo_list_lock: Protects @bo_list.
- * @bo_list: All BOs, in creation order.
- * @deferred_pages: Pages of compressed BOs that direct reclaim skipped
- * because the device was suspended; @reclaim_work reclaims them.
+ * @bos: All user BOs by id, for the shrinker's debugfs nodes; an id is
+ * reserved at creation and the BO stored once it is whole.
+ * @next_bo_id: Where the cyclic id allocation goes on.
+ * @deferred_pages: Pages of compressed BOs that reclaim skipped because
+ * the device was suspended, each BO counted once; @reclaim_work reclaims
+ * them.
  * @reclaim_work: Reclaims what direct reclaim could not, a little later,
  * in process context where waking the device is allowed.
  * @vram: The fake VRAM: system memory, managed by a TTM range manager as a
  * real device's VRAM range is, and mapped to userspace by PFN.
- * @vram_size: Its size in bytes.
+ * @vram_size: Its size in bytes, as users see it; the range manager and
+ * @vram have one page more, for the driver's state BO.
  * @svm_migrate_threshold: The smallest range SVM migrates to VRAM, bytes;
  * set through sysfs.
  * @vram_d3cold_threshold: MiB of VRAM in use at or below which a suspend
@@ -50,8 +52,7 @@ struct vttm_device {
 	struct vttm_engine engine;
 	struct ttm_shrinker *shrinker;
 	struct xarray bos;
-	struct mutex bo_list_lock; /* protects bo_list */
-	struct list_head bo_list;
+	u32 next_bo_id;
 	atomic_long_t deferred_pages;
 	struct delayed_work reclaim_work;
 	void *vram;

@@ -15,6 +15,7 @@
 #include <linux/overflow.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include <drm/drm_exec.h>
@@ -127,6 +128,7 @@ static void vttm_job_work(struct work_struct *work)
 {
 	struct vttm_job *job = container_of(to_delayed_work(work),
 					    struct vttm_job, work);
+	struct vttm_engine *engine;
 
 	/* Earlier jobs on these BOs finish first, as on a real engine. */
 	vttm_job_put_deps(job, true);
@@ -137,7 +139,10 @@ static void vttm_job_work(struct work_struct *work)
 	if (job->src)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
+	engine = &job->vdev->engine;
 	dma_fence_put(&job->fence);
+	if (atomic_dec_and_test(&engine->jobs))
+		wake_up_var(&engine->jobs);
 }
 
 /* Where a reserved BO is in VRAM, or NULL if in TT. */
@@ -293,6 +298,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (job->src)
 		ttm_bo_get(&job->src->tbo);
 	INIT_DELAYED_WORK(&job->work, vttm_job_work);
+	atomic_inc(&engine->jobs);
 	queue_delayed_work(engine->wq, &job->work,
 			   msecs_to_jiffies(READ_ONCE(vttm_engine_delay_ms)));
 	ret = 0;
@@ -337,6 +343,8 @@ int vttm_engine_init(struct vttm_engine *engine)
  */
 void vttm_engine_fini(struct vttm_engine *engine)
 {
+	/* delayed jobs may still be timers, not work on the queue yet */
+	wait_var_event(&engine->jobs, !atomic_read(&engine->jobs));
 	drain_workqueue(engine->wq);
 	destroy_workqueue(engine->wq);
 }

@@ -20,12 +20,15 @@ struct workqueue_struct;
  * @fence_lock: The lock of the jobs' fences.
  * @context: The fence context.
  * @seqno: The last fence's seqno.
+ * @jobs: Jobs queued and not done: their delayed work may still be a
+ * pending timer, which draining the workqueue does not wait for.
  */
 struct vttm_engine {
 	struct workqueue_struct *wq;
 	spinlock_t fence_lock; /* for the jobs' dma_fences */
 	u64 context;
 	atomic64_t seqno;
+	atomic_t jobs;
 };
 
 int vttm_engine_init(struct vttm_engine *engine);

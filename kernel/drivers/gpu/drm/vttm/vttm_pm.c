@@ -2,7 +2,8 @@
 /*
  * vttm runtime power management, as a discrete GPU does it.
  *
- * Suspending saves the device state, a kernel BO in VRAM, to system memory
+ * Suspending saves the device state, a kernel BO pinned in a VRAM page
+ * kept for the driver (users get vram_size_mb without it), to system memory
  * and, when little VRAM is in use (below vram_d3cold_threshold, as xe's
  * D3cold), evicts all of VRAM to TT: both take reservations and allocate.
  * Resuming brings the state BO back to VRAM, again under its reservation.
@@ -55,7 +56,12 @@ static int vttm_pm_move_state(struct vttm_device *vdev, u32 mem_type)
 	ret = dma_resv_lock(tbo->base.resv, NULL);
 	if (ret)
 		return ret;
+	/* pinned in its reserved VRAM page while awake: off the LRUs */
+	if (tbo->pin_count)
+		ttm_bo_unpin(tbo);
 	ret = ttm_bo_validate(tbo, &placement, &ctx);
+	if (!ret && mem_type == TTM_PL_VRAM)
+		ttm_bo_pin(tbo);
 	dma_resv_unlock(tbo->base.resv);
 
 	return ret;
@@ -66,7 +72,6 @@ static int vttm_runtime_suspend(struct device *dev)
 	struct vttm_device *vdev = dev_to_vttm(dev);
 	struct ttm_resource_manager *vram =
 		ttm_manager_type(&vdev->ttm, TTM_PL_VRAM);
-	u64 used = vram ? ttm_resource_manager_usage(vram) : 0;
 	int ret;
 
 	ret = vttm_pm_move_state(vdev, TTM_PL_TT);
@@ -74,7 +79,8 @@ static int vttm_runtime_suspend(struct device *dev)
 		return -EBUSY;	/* stay awake; the core tries again later */
 
 	/* D3cold loses VRAM: only worth it when little is in use */
-	if (vram && used <= (u64)READ_ONCE(vdev->vram_d3cold_threshold) << 20) {
+	if (vram && ttm_resource_manager_usage(vram) <=
+		    (u64)READ_ONCE(vdev->vram_d3cold_threshold) << 20) {
 		ret = ttm_resource_manager_evict_all(&vdev->ttm, vram);
 		if (ret) {
 			vttm_pm_move_state(vdev, TTM_PL_VRAM);
@@ -215,6 +221,18 @@ static ssize_t vram_d3cold_threshold_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(vram_d3cold_threshold);
 
+static void vttm_pm_put_state(struct vttm_device *vdev)
+{
+	struct ttm_buffer_object *tbo = &vdev->state_bo->tbo;
+
+	dma_resv_lock(tbo->base.resv, NULL);
+	if (tbo->pin_count)
+		ttm_bo_unpin(tbo);
+	dma_resv_unlock(tbo->base.resv);
+	vttm_bo_put_kernel(vdev->state_bo);
+	vdev->state_bo = NULL;
+}
+
 /**
  * vttm_pm_init() - Runtime PM for a device
  * @vdev: The device, its TTM device up.
@@ -232,6 +250,9 @@ int vttm_pm_init(struct vttm_device *vdev, int autosuspend_ms)
 	ret = vttm_bo_create_kernel(vdev, PAGE_SIZE, &vdev->state_bo);
 	if (ret)
 		return ret;
+	ret = vttm_pm_move_state(vdev, TTM_PL_VRAM);
+	if (ret)
+		goto err_bo;
 	vttm_pm_prime_lockdep(vdev);
 
 	ret = device_create_file(dev, &dev_attr_vram_d3cold_threshold);
@@ -249,8 +270,7 @@ int vttm_pm_init(struct vttm_device *vdev, int autosuspend_ms)
 	return 0;
 
 err_bo:
-	vttm_bo_put_kernel(vdev->state_bo);
-	vdev->state_bo = NULL;
+	vttm_pm_put_state(vdev);
 	return ret;
 }
 
@@ -268,6 +288,5 @@ void vttm_pm_fini(struct vttm_device *vdev)
 	pm_runtime_disable(dev);
 	dev_pm_domain_set(dev, NULL);
 	device_remove_file(dev, &dev_attr_vram_d3cold_threshold);
-	vttm_bo_put_kernel(vdev->state_bo);
-	vdev->state_bo = NULL;
+	vttm_pm_put_state(vdev);
 }

@@ -150,7 +150,7 @@ static void vttm_test_create_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, PAGE_SIZE, 3, 0, &bo),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, vttm_bo_create(vdev, PAGE_SIZE, VTTM_PLACEMENT_TT,
-					     0x2, &bo), -EINVAL);
+					     0x4, &bo), -EINVAL);
 	KUNIT_EXPECT_NULL(test, bo);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&vdev->bos));
 }
@@ -417,8 +417,13 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages),
 			SZ_64K >> PAGE_SHIFT);
+	/* met again before the worker ran: still counted once */
+	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_DIRECT), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vdev->deferred_pages),
+			SZ_64K >> PAGE_SHIFT);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&vdev->reclaim_work));
 	cancel_delayed_work_sync(&vdev->reclaim_work);
+	ccs->deferred = false;
 	atomic_long_set(&vdev->deferred_pages, 0);
 
 	/* prepare alone never wakes it, whatever the scan may do */
@@ -429,6 +434,7 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 	cancel_delayed_work_sync(&vdev->reclaim_work);
+	ccs->deferred = false;
 	atomic_long_set(&vdev->deferred_pages, 0);
 
 	/* direct reclaim, awake: used, and its reference given back */
@@ -443,6 +449,7 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, ccs, TTM_SHRINK_CALLER_KSWAPD), -EAGAIN);
 	KUNIT_EXPECT_TRUE(test, pm_runtime_suspended(dev));
 	cancel_delayed_work_sync(&vdev->reclaim_work);
+	ccs->deferred = false;
 	atomic_long_set(&vdev->deferred_pages, 0);
 
 	/* forced, or the worker: woken by begin for the scan, then let go */
