@@ -24,10 +24,31 @@ static int fault_attr(const char *attr, const char *file, const char *val)
 	return fclose(f) ? -errno : 0;
 }
 
+/* "times" counts down with each injection: the attribute's own count */
+#define INJECT_TIMES 100000000LL
+
 static int inject(const char *attr, const char *probability)
 {
 	return fault_attr(attr, "verbose", "0") ?: fault_attr(attr, "interval", "1") ?:
-	       fault_attr(attr, "times", "-1") ?: fault_attr(attr, "probability", probability);
+	       fault_attr(attr, "times", "100000000") ?:
+	       fault_attr(attr, "probability", probability);
+}
+
+/* How many failures @attr injected since inject(). */
+static long long injected(const char *attr)
+{
+	char path[128];
+	long long left = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/ttm/%s/times", attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &left) != 1)
+		left = -1;
+	fclose(f);
+	return left < 0 ? -1 : INJECT_TIMES - left;
 }
 
 FIXTURE(faults) {
@@ -57,6 +78,7 @@ FIXTURE_TEARDOWN(faults)
 TEST_F_TIMEOUT(faults, ten_percent_backup_and_restore_failures, 900)
 {
 	int64_t errors0 = vttm_node_value(&self->v, "stats", "backup_errors");
+	int64_t rerrors0 = vttm_node_value(&self->v, "stats", "restore_errors");
 	uint64_t total = 0, target, mismatches = 0;
 	struct sysinfo si;
 
@@ -80,10 +102,17 @@ TEST_F_TIMEOUT(faults, ten_percent_backup_and_restore_failures, 900)
 	for (int i = 0; i < self->nr; i++)
 		mismatches += vm_mismatches(self->maps[i], self->sizes[i], 100 + i);
 
-	TH_LOG("%d BOs, %llu MiB; injected backup errors %lld; %llu mismatched words",
-	       self->nr, (unsigned long long)(total >> 20),
+	TH_LOG("%d BOs, %llu MiB; injected %lld backup and %lld restore failures; "
+	       "backup_errors +%lld, restore_errors +%lld; %llu mismatched words",
+	       self->nr, (unsigned long long)(total >> 20), injected("fail_backup"),
+	       injected("fail_restore"),
 	       (long long)(vttm_node_value(&self->v, "stats", "backup_errors") - errors0),
+	       (long long)(vttm_node_value(&self->v, "stats", "restore_errors") - rerrors0),
 	       (unsigned long long)mismatches);
+	/* it did inject, on both paths, and the counters saw it */
+	EXPECT_GT(injected("fail_backup"), 0);
+	EXPECT_GT(injected("fail_restore"), 0);
+	EXPECT_GT(vttm_node_value(&self->v, "stats", "restore_errors"), rerrors0);
 	EXPECT_EQ(0, mismatches);
 }
 
