@@ -102,4 +102,24 @@ TEST_F(engine, forced_shrink_waits_for_busy_bo)
 	munmap(pa, size);
 }
 
+/*
+ * fdinfo sees the engine, as gputop and nvtop read it: drm-active-memory
+ * counts the client's BOs with jobs in flight, drm-engine-copy the engine
+ * time its jobs took.
+ */
+TEST_F(engine, fdinfo_active_and_engine_time)
+{
+	struct vttm *v = &self->v;
+	int64_t busy0 = vttm_fdinfo(v, "drm-engine-copy");
+
+	ASSERT_GE(busy0, 0);
+	EXPECT_EQ(0, vttm_fdinfo(v, "drm-active-memory"));
+	ASSERT_EQ(0, vttm_set_delay(1000));
+	ASSERT_EQ(0, vttm_exec(v, VTTM_EXEC_FILL, 0, self->a, 0, 0, 1 << 20, 3));
+	EXPECT_EQ(1 << 20, vttm_fdinfo(v, "drm-active-memory"));
+	ASSERT_EQ(0, vttm_wait(v, self->a, 10000000000LL));
+	EXPECT_EQ(0, vttm_fdinfo(v, "drm-active-memory"));
+	EXPECT_GE(vttm_fdinfo(v, "drm-engine-copy") - busy0, 1000000000LL);
+}
+
 TEST_HARNESS_MAIN

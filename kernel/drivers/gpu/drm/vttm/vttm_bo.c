@@ -847,9 +847,10 @@ const struct ttm_shrinker_funcs vttm_shrinker_funcs = {
  * @p: The printer.
  * @file: The client.
  *
- * The standard drm-total-, drm-shared-, drm-resident- and drm-purgeable-
- * keys for system memory ("memory") and fake VRAM ("vram"), plus
- * vttm-backed-up-memory: what sits in the backup backend. Read
+ * The standard drm-total-, drm-shared-, drm-resident-, drm-purgeable- and
+ * drm-active- keys for system memory ("memory") and fake VRAM ("vram"),
+ * vttm-backed-up-memory (what sits in the backup backend), and
+ * drm-engine-copy, the engine time of the client's jobs. Read
  * from the per-BO accounting without taking any reservation, so that
  * monitoring never waits for the GPU or for reclaim.
  */
@@ -875,6 +876,9 @@ void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 		else
 			st->private += obj->size;
 		st->resident += resident;
+		/* lockless: the fences are RCU-protected */
+		if (!dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_BOOKKEEP))
+			st->active += resident;
 		if (READ_ONCE(bo->madv) == VTTM_MADV_DONTNEED)
 			st->purgeable += resident;
 		backed_up += (u64)READ_ONCE(bo->acct_backed_up) << PAGE_SHIFT;
@@ -882,8 +886,12 @@ void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 	spin_unlock(&file->table_lock);
 
 	drm_print_memory_stats(p, &sys, DRM_GEM_OBJECT_RESIDENT |
-			       DRM_GEM_OBJECT_PURGEABLE, "memory");
+			       DRM_GEM_OBJECT_PURGEABLE | DRM_GEM_OBJECT_ACTIVE,
+			       "memory");
 	drm_print_memory_stats(p, &vram, DRM_GEM_OBJECT_RESIDENT |
-			       DRM_GEM_OBJECT_PURGEABLE, "vram");
+			       DRM_GEM_OBJECT_PURGEABLE | DRM_GEM_OBJECT_ACTIVE,
+			       "vram");
 	drm_printf(p, "vttm-backed-up-memory:\t%llu KiB\n", backed_up >> 10);
+	drm_printf(p, "drm-engine-copy:\t%llu ns\n",
+		   atomic64_read(&((struct vttm_file *)file->driver_priv)->engine_ns));
 }

@@ -12,6 +12,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/slab.h>
 #include <linux/pm_runtime.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -130,11 +131,44 @@ static void vttm_debugfs_init(struct drm_minor *minor)
 			    &vttm_direct_reclaim_fops);
 }
 
+static int vttm_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct vttm_file *vfile = kzalloc(sizeof(*vfile), GFP_KERNEL);
+
+	if (!vfile)
+		return -ENOMEM;
+	kref_init(&vfile->ref);
+	file->driver_priv = vfile;
+
+	return 0;
+}
+
+static void vttm_file_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct vttm_file, ref));
+}
+
+/**
+ * vttm_file_put() - Drop a reference to a client's state
+ * @vfile: The client's state.
+ */
+void vttm_file_put(struct vttm_file *vfile)
+{
+	kref_put(&vfile->ref, vttm_file_release);
+}
+
+static void vttm_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	vttm_file_put(file->driver_priv);
+}
+
 static const struct drm_driver vttm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER,
 	.ioctls = vttm_ioctls,
 	.num_ioctls = ARRAY_SIZE(vttm_ioctls),
 	.fops = &vttm_fops,
+	.open = vttm_open,
+	.postclose = vttm_postclose,
 	.debugfs_init = vttm_debugfs_init,
 	.show_fdinfo = vttm_show_fdinfo,
 	.name = "vttm",

@@ -5,6 +5,7 @@
 #ifndef _VTTM_DRV_H_
 #define _VTTM_DRV_H_
 
+#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -62,6 +63,20 @@ struct vttm_device {
 	struct vttm_bo *state_bo;
 	struct vttm_pm_stats pm;
 };
+
+/**
+ * struct vttm_file - A client of the device
+ * @ref: The file's reference and one per engine job it submitted: jobs
+ * may finish after the file is closed.
+ * @engine_ns: Time the engine spent on the client's jobs (fdinfo
+ * drm-engine-copy).
+ */
+struct vttm_file {
+	struct kref ref;
+	atomic64_t engine_ns;
+};
+
+void vttm_file_put(struct vttm_file *vfile);
 
 static inline struct vttm_device *to_vttm(struct drm_device *drm)
 {

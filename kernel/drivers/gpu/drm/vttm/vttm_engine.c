@@ -12,6 +12,7 @@
 
 #include <linux/dma-fence.h>
 #include <linux/highmem.h>
+#include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
@@ -33,6 +34,7 @@
 struct vttm_job {
 	struct delayed_work work;
 	struct vttm_device *vdev;
+	struct vttm_file *vfile;
 	struct dma_fence fence;
 	struct vttm_bo *src;
 	struct vttm_bo *dst;
@@ -40,6 +42,7 @@ struct vttm_job {
 	void *src_vram;
 	void *dst_vram;
 	struct drm_vttm_exec args;
+	u64 delay_ns;
 	/* implicit sync: what was pending on the BOs when the job came */
 	struct dma_fence **deps[2];
 	unsigned int nr_deps[2];
@@ -131,8 +134,14 @@ static void vttm_job_work(struct work_struct *work)
 	struct vttm_engine *engine;
 
 	/* Earlier jobs on these BOs finish first, as on a real engine. */
+	u64 start;
+
 	vttm_job_put_deps(job, true);
+	start = ktime_get_ns();
 	vttm_job_run(job);
+	/* the engine was busy for the job's delay and its copy */
+	atomic64_add(job->delay_ns + ktime_get_ns() - start,
+		     &job->vfile->engine_ns);
 	dma_fence_signal(&job->fence);
 	/* the engine may sleep once idle for autosuspend_ms */
 	vttm_pm_put(job->vdev);
@@ -140,6 +149,7 @@ static void vttm_job_work(struct work_struct *work)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
 	engine = &job->vdev->engine;
+	vttm_file_put(job->vfile);
 	dma_fence_put(&job->fence);
 	if (atomic_dec_and_test(&engine->jobs))
 		wake_up_var(&engine->jobs);
@@ -203,6 +213,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	};
 	struct drm_gem_object *src = NULL, *dst;
 	struct drm_vttm_exec *args = data;
+	unsigned int delay_ms;
 	struct drm_exec exec;
 	struct vttm_job *job;
 	int ret;
@@ -232,6 +243,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	}
 	job->args = *args;
 	job->vdev = vdev;
+	job->vfile = file->driver_priv;
 	job->dst = to_vttm_bo(drm_gem_ttm_of_gem(dst));
 	job->src = src ? to_vttm_bo(drm_gem_ttm_of_gem(src)) : NULL;
 
@@ -298,9 +310,11 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (job->src)
 		ttm_bo_get(&job->src->tbo);
 	INIT_DELAYED_WORK(&job->work, vttm_job_work);
+	kref_get(&job->vfile->ref);
+	delay_ms = READ_ONCE(vttm_engine_delay_ms);
+	job->delay_ns = (u64)delay_ms * NSEC_PER_MSEC;
 	atomic_inc(&engine->jobs);
-	queue_delayed_work(engine->wq, &job->work,
-			   msecs_to_jiffies(READ_ONCE(vttm_engine_delay_ms)));
+	queue_delayed_work(engine->wq, &job->work, msecs_to_jiffies(delay_ms));
 	ret = 0;
 	goto out_put;
 
