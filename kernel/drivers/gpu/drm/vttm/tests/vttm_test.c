@@ -462,6 +462,29 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	vttm_test_put(plain);
 }
 
+/*
+ * BO ids go on cyclically: an id read from the bos node and written to
+ * the purgeable node a moment later must not name a BO created meanwhile
+ * by someone else. A BO's id appears in the id map only once it is whole.
+ */
+static void vttm_test_ids_cyclic(struct kunit *test)
+{
+	struct vttm_device *vdev = test->priv;
+	struct vttm_bo *a, *b;
+	u32 first;
+
+	a = vttm_test_bo(test, PAGE_SIZE, VTTM_PLACEMENT_TT, 0);
+	first = a->id;
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&vdev->bos, first), a);
+	vttm_test_put(a);
+	KUNIT_EXPECT_NULL(test, xa_load(&vdev->bos, first));
+
+	b = vttm_test_bo(test, PAGE_SIZE, VTTM_PLACEMENT_TT, 0);
+	KUNIT_EXPECT_NE(test, b->id, first);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&vdev->bos, b->id), b);
+	vttm_test_put(b);
+}
+
 static struct kunit_case vttm_test_cases[] = {
 	KUNIT_CASE(vttm_test_create_invalid),
 	KUNIT_CASE(vttm_test_madvise),
@@ -471,6 +494,7 @@ static struct kunit_case vttm_test_cases[] = {
 	KUNIT_CASE(vttm_test_vram_cleared),
 	KUNIT_CASE(vttm_test_evict_waits_for_locked),
 	KUNIT_CASE(vttm_test_rpm_decisions),
+	KUNIT_CASE(vttm_test_ids_cyclic),
 	{}
 };
 
