@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/iosys-map.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/pm_runtime.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -304,8 +305,10 @@ static void vttm_test_vram_cleared(struct kunit *test)
 
 struct vttm_test_holder {
 	struct vttm_bo *bo;
+	unsigned int hold_ms;
 	struct completion locked;
 	struct completion done;
+	u64 unlocked_ns;
 };
 
 /* Hold a BO's reservation for a while, as another client would. */
@@ -315,40 +318,58 @@ static int vttm_test_hold(void *arg)
 
 	dma_resv_lock(h->bo->tbo.base.resv, NULL);
 	complete(&h->locked);
-	msleep(200);
+	msleep(h->hold_ms);
+	h->unlocked_ns = ktime_get_ns();
 	dma_resv_unlock(h->bo->tbo.base.resv);
 	complete(&h->done);
 	return 0;
 }
 
+#define VTTM_TEST_HOLDERS 3
+
 /*
- * Exhaustive eviction: VRAM is full of a BO that another thread holds
- * locked. A new VRAM BO validates with a drm_exec ticket, so eviction
- * waits for that lock instead of giving up, and the new BO gets VRAM
- * rather than falling back to TT.
+ * Exhaustive eviction: VRAM is full of BOs that other threads hold locked
+ * for 100 to 300 ms. A new VRAM BO validates with a drm_exec ticket, so
+ * eviction waits for each of those locks instead of giving up: the
+ * creator returns only after the last holder let go, and its BO gets
+ * VRAM rather than falling back to TT. Every evicted BO keeps its bytes.
  */
 static void vttm_test_evict_waits_for_locked(struct kunit *test)
 {
-	struct vttm_test_holder h;
-	struct task_struct *t;
+	struct vttm_test_holder h[VTTM_TEST_HOLDERS];
+	u64 created_ns, last_unlock = 0;
 	struct vttm_bo *bo;
+	int i;
 
-	h.bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
-	vttm_test_pattern(test, h.bo, 5, false);
-	init_completion(&h.locked);
-	init_completion(&h.done);
-	t = kthread_run(vttm_test_hold, &h, "vttm-test-hold");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wait_for_completion(&h.locked);
+	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
+		h[i].bo = vttm_test_bo(test, VTTM_TEST_VRAM / VTTM_TEST_HOLDERS &
+				       PAGE_MASK, VTTM_PLACEMENT_VRAM, 0);
+		vttm_test_pattern(test, h[i].bo, 5 + i, false);
+		h[i].hold_ms = 100 * (i + 1);
+		init_completion(&h[i].locked);
+		init_completion(&h[i].done);
+	}
+	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(vttm_test_hold, &h[i],
+							    "vttm-test-hold")));
+		wait_for_completion(&h[i].locked);
+	}
 
 	bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
-	wait_for_completion(&h.done);
+	created_ns = ktime_get_ns();
+	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
+		wait_for_completion(&h[i].done);
+		last_unlock = max(last_unlock, h[i].unlocked_ns);
+	}
 	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(h.bo), TTM_PL_TT);
-	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, h.bo, 5, true), 0);
-
+	/* it waited for every holder, the last one included */
+	KUNIT_EXPECT_GE(test, created_ns, last_unlock);
+	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
+		KUNIT_EXPECT_EQ(test, vttm_test_mem_type(h[i].bo), TTM_PL_TT);
+		KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, h[i].bo, 5 + i, true), 0);
+		vttm_test_put(h[i].bo);
+	}
 	vttm_test_put(bo);
-	vttm_test_put(h.bo);
 }
 
 /*
