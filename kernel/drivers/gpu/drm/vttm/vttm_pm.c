@@ -236,6 +236,7 @@ static void vttm_pm_put_state(struct vttm_device *vdev)
 /**
  * vttm_pm_init() - Runtime PM for a device
  * @vdev: The device, its TTM device up.
+ * @autosuspend_ms: The autosuspend delay.
  *
  * The device starts suspended, engine jobs and reclaim that may wait wake
  * it, and it autosuspends after @autosuspend_ms idle.

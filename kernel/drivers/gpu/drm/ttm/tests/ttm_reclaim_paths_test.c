@@ -280,7 +280,7 @@ static void rp_async_start(struct kunit *test, struct rp_async *a)
 static bool rp_wait_locked(struct dma_resv *r, unsigned int ms)
 {
 	while (!dma_resv_is_locked(r) && ms--)
-		msleep(1);
+		usleep_range(1000, 2000);
 
 	return dma_resv_is_locked(r);
 }
@@ -818,7 +818,7 @@ static void ttm_reclaim_destroy_waits_for_swapout(struct kunit *test)
 	init_completion(&w.done);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(rp_swapout_fn, &w, "ttm-rp-swapout")));
 	while (!atomic_read(&rp_prepares))
-		msleep(1);
+		usleep_range(1000, 2000);
 
 	d.s = priv->shrinker;
 	priv->shrinker = NULL;
@@ -920,13 +920,13 @@ static void ttm_reclaim_own_scan(struct kunit *test)
 	struct ttm_shrinker *s;
 	long freed;
 
+	s = ttm_shrinker_create_flags(rp_bdev(test), &rp_funcs, "x", BIT(5));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(s));
 	s = ttm_shrinker_create_flags(rp_bdev(test), &rp_funcs, "kunit-own",
 				      TTM_SHRINKER_OWN_SCAN);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(s));
 	priv->shrinker = s;
 	KUNIT_EXPECT_NULL(test, s->shrinker);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(ttm_shrinker_create_flags(rp_bdev(test),
-								  &rp_funcs, "x", BIT(5))));
 
 	bo = &rp_bo_new(test, 0, TTM_PL_SYSTEM, 16)->bo;
 	dma_resv_lock(bo->base.resv, NULL);
