@@ -13,6 +13,7 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/pagemap.h>
+#include <linux/sched/debug.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/xarray.h>
@@ -624,12 +625,17 @@ static int rp_purge_fn(void *arg)
 static void ttm_reclaim_purge_nofs(struct kunit *test)
 {
 	struct rp_priv *priv = test->priv;
-	struct rp_purge p = { };
+	struct task_struct *task;
+	struct rp_purge *p;
 	struct rp_bo *rbo;
 	struct folio *folio;
 	struct file *filp;
 	long backed_up;
+	bool done;
 
+	/* the thread may outlive a failed test: not on this stack */
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	rp_shrinker(test);
 	rbo = rp_bo_new(test, 0, TTM_PL_SYSTEM, 24);
 	backed_up = rp_backup_part(test, &rbo->bo);
@@ -644,17 +650,26 @@ static void ttm_reclaim_purge_nofs(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
 	folio_lock(folio);
 
-	p.s = priv->shrinker;
-	init_completion(&p.done);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(rp_purge_fn, &p, "ttm-rp-purge")));
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&p.done, 2 * HZ));
+	p->s = priv->shrinker;
+	init_completion(&p->done);
+	task = kthread_run(rp_purge_fn, p, "ttm-rp-purge");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	done = wait_for_completion_timeout(&p->done, 2 * HZ);
+	if (!done)
+		sched_show_task(task);
+	KUNIT_EXPECT_TRUE(test, done);
 
 	folio_unlock(folio);
 	folio_put(folio);
-	wait_for_completion(&p.done);
-	KUNIT_EXPECT_EQ(test, p.freed, 24 - backed_up);
+	if (!wait_for_completion_timeout(&p->done, 10 * HZ)) {
+		sched_show_task(task);
+		KUNIT_FAIL(test, "the purge did not finish");
+		return;	/* p stays with the thread */
+	}
+	KUNIT_EXPECT_EQ(test, p->freed, 24 - backed_up);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(rbo->bo.ttm));
 	ttm_shrinker_mod_pages(priv->shrinker, 0, -(24 - backed_up));
+	kfree(p);
 }
 
 /*
