@@ -886,11 +886,9 @@ void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 	spin_unlock(&file->table_lock);
 
 	drm_print_memory_stats(p, &sys, DRM_GEM_OBJECT_RESIDENT |
-			       DRM_GEM_OBJECT_PURGEABLE | DRM_GEM_OBJECT_ACTIVE,
-			       "memory");
+			       DRM_GEM_OBJECT_PURGEABLE, "memory");
 	drm_print_memory_stats(p, &vram, DRM_GEM_OBJECT_RESIDENT |
-			       DRM_GEM_OBJECT_PURGEABLE | DRM_GEM_OBJECT_ACTIVE,
-			       "vram");
+			       DRM_GEM_OBJECT_PURGEABLE, "vram");
 	drm_printf(p, "vttm-backed-up-memory:\t%llu KiB\n", backed_up >> 10);
 	drm_printf(p, "drm-engine-copy:\t%llu ns\n",
 		   atomic64_read(&((struct vttm_file *)file->driver_priv)->engine_ns));
