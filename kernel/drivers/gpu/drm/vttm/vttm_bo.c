@@ -364,6 +364,8 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 	get_task_comm(bo->comm, current);
 	if (placement == VTTM_PLACEMENT_VRAM) {
 		bo->places[0].mem_type = TTM_PL_VRAM;
+		/* the last VRAM page is the driver's (vttm_pm.c) */
+		bo->places[0].lpfn = vdev->vram_size >> PAGE_SHIFT;
 		bo->places[1].mem_type = TTM_PL_TT;
 		bo->places[1].flags = TTM_PL_FLAG_FALLBACK;
 		bo->placement.num_placement = 2;
@@ -409,9 +411,9 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
  * @size: Bytes, page aligned.
  * @out: The BO, with one reference, unlocked.
  *
- * In VRAM, falling back to TT; in no list and with no id, so that the
- * shrinker's bos node and the purgeable node do not show it. Its pages are
- * accounted as any BO's. Release it with vttm_bo_put_kernel().
+ * In TT; in no list and with no id, so that the shrinker's bos node and
+ * the purgeable node do not show it. Its pages are accounted as any BO's.
+ * Release it with vttm_bo_put_kernel().
  *
  * Return: 0 or a negative error code.
  */
@@ -429,10 +431,9 @@ int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
 	bo->id = VTTM_BO_KERNEL_ID;
 	bo->madv = VTTM_MADV_WILLNEED;
 	strscpy(bo->comm, "[vttm]", sizeof(bo->comm));
-	bo->places[0].mem_type = TTM_PL_VRAM;
-	bo->places[1].mem_type = TTM_PL_TT;
-	bo->places[1].flags = TTM_PL_FLAG_FALLBACK;
-	bo->placement.num_placement = 2;
+	/* the driver moves it where it belongs */
+	bo->places[0].mem_type = TTM_PL_TT;
+	bo->placement.num_placement = 1;
 	bo->placement.placement = bo->places;
 	bo->tbo.base.funcs = &vttm_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
@@ -446,6 +447,20 @@ int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
 
 	*out = bo;
 	return 0;
+}
+
+/**
+ * vttm_bo_set_pinned() - Pin or unpin a BO, keeping the accounting exact
+ * @bo: The BO, reserved.
+ * @pinned: Pin it, or drop its pin.
+ */
+void vttm_bo_set_pinned(struct vttm_bo *bo, bool pinned)
+{
+	if (pinned)
+		ttm_bo_pin(&bo->tbo);
+	else
+		ttm_bo_unpin(&bo->tbo);
+	vttm_bo_account(bo, ttm_tt_resident_pages(bo->tbo.ttm));
 }
 
 /**

@@ -78,6 +78,7 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
 			  struct vttm_bo **out);
 void vttm_bo_put_kernel(struct vttm_bo *bo);
+void vttm_bo_set_pinned(struct vttm_bo *bo, bool pinned);
 bool vttm_bo_set_madv(struct vttm_bo *bo, u32 madv, bool owner);
 void *vttm_bo_vram_vaddr(struct vttm_bo *bo);
 int vttm_bo_create_ioctl(struct drm_device *drm, void *data,

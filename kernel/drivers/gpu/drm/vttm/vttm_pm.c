@@ -44,7 +44,11 @@ static struct vttm_device *dev_to_vttm(struct device *dev)
 /* Move the state BO to @mem_type, reserved here: what suspend and resume do. */
 static int vttm_pm_move_state(struct vttm_device *vdev, u32 mem_type)
 {
-	struct ttm_place place = { .mem_type = mem_type };
+	/* in VRAM, the page kept for it after the users' VRAM */
+	struct ttm_place place = {
+		.mem_type = mem_type,
+		.fpfn = mem_type == TTM_PL_VRAM ? vdev->vram_size >> PAGE_SHIFT : 0,
+	};
 	struct ttm_placement placement = {
 		.num_placement = 1,
 		.placement = &place,
@@ -56,12 +60,14 @@ static int vttm_pm_move_state(struct vttm_device *vdev, u32 mem_type)
 	ret = dma_resv_lock(tbo->base.resv, NULL);
 	if (ret)
 		return ret;
-	/* pinned in its reserved VRAM page while awake: off the LRUs */
+	/*
+	 * Pinned wherever it is, off the LRUs: in its VRAM page while
+	 * awake, in system memory (saved) while suspended.
+	 */
 	if (tbo->pin_count)
-		ttm_bo_unpin(tbo);
+		vttm_bo_set_pinned(vdev->state_bo, false);
 	ret = ttm_bo_validate(tbo, &placement, &ctx);
-	if (!ret && mem_type == TTM_PL_VRAM)
-		ttm_bo_pin(tbo);
+	vttm_bo_set_pinned(vdev->state_bo, true);
 	dma_resv_unlock(tbo->base.resv);
 
 	return ret;
@@ -227,7 +233,7 @@ static void vttm_pm_put_state(struct vttm_device *vdev)
 
 	dma_resv_lock(tbo->base.resv, NULL);
 	if (tbo->pin_count)
-		ttm_bo_unpin(tbo);
+		vttm_bo_set_pinned(vdev->state_bo, false);
 	dma_resv_unlock(tbo->base.resv);
 	vttm_bo_put_kernel(vdev->state_bo);
 	vdev->state_bo = NULL;

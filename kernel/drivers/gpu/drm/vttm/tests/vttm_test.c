@@ -427,7 +427,7 @@ static void vttm_test_rpm_decisions(struct kunit *test)
 	ccs = vttm_test_bo(test, SZ_64K, VTTM_PLACEMENT_TT,
 			   VTTM_GEM_CREATE_COMPRESSED);
 	/* idle: let it suspend now rather than after autosuspend_ms */
-	KUNIT_ASSERT_EQ(test, pm_runtime_suspend(dev), 0);
+	KUNIT_ASSERT_GE(test, pm_runtime_suspend(dev), 0);
 	KUNIT_ASSERT_TRUE(test, pm_runtime_suspended(dev));
 
 	KUNIT_EXPECT_EQ(test, vttm_test_scan_bo(vdev, plain, TTM_SHRINK_CALLER_DIRECT), 0);
