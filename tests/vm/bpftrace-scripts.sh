@@ -29,6 +29,18 @@ VTTM_OVERCOMMIT=1.3 "$WORKLOAD" >"$OUT/bpftrace-workload.txt" 2>&1 ||
 
 for s in "${!pids[@]}"; do
 	kill -INT "${pids[$s]}" 2>/dev/null
+	# bpftrace prints its maps and exits; one that hangs is a failure,
+	# with the kernel's view of what it and every blocked task wait for
+	for _ in $(seq 300); do
+		kill -0 "${pids[$s]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "${pids[$s]}" 2>/dev/null; then
+		bad "$s.bt did not exit within 60 s of SIGINT"
+		cat "/proc/${pids[$s]}/stack" 2>/dev/null | sed 's/^/# /'
+		echo w >/proc/sysrq-trigger
+		kill -KILL "${pids[$s]}" 2>/dev/null
+	fi
 	wait "${pids[$s]}"
 	f="$OUT/bpftrace-$s.txt"
 	echo "=== $s"

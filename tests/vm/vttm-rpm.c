@@ -206,8 +206,8 @@ TEST_F(rpm, d3cold_suspend_evicts_vram)
 	const size_t size = 1 << 20;
 	char path[128];
 	int64_t d3cold0 = rpm_value("d3cold");
+	uint32_t h, scratch;
 	uint64_t *p;
-	uint32_t h;
 
 	snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/vram_d3cold_threshold",
 		 self->v.minor);
@@ -218,6 +218,10 @@ TEST_F(rpm, d3cold_suspend_evicts_vram)
 	ASSERT_NE(NULL, p);
 	vm_fill(p, size, 41);
 	ASSERT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h));
+	/* a job wakes the device: the suspend after it is a fresh one */
+	ASSERT_EQ(0, vttm_create(&self->v, 4096, VTTM_PLACEMENT_TT, 0, &scratch, NULL));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, scratch, 0, 0, 4096, 1));
+	ASSERT_EQ(0, vttm_wait(&self->v, scratch, 10000000000LL));
 	ASSERT_EQ(1, wait_suspended()) TH_LOG("the idle device did not autosuspend");
 
 	EXPECT_GT(rpm_value("d3cold"), d3cold0);
@@ -229,6 +233,7 @@ TEST_F(rpm, d3cold_suspend_evicts_vram)
 	EXPECT_EQ(0, write_sysfs(path, "0"));
 	munmap(p, size);
 	vttm_close_bo(&self->v, h);
+	vttm_close_bo(&self->v, scratch);
 }
 
 TEST_HARNESS_MAIN
