@@ -87,6 +87,8 @@ struct ttm_backup *ttm_backup_file_get(struct ttm_backup_file *store);
 struct ttm_backup *ttm_backup_file_tryget(struct ttm_backup_file *store);
 u64 ttm_backup_file_bytes_avail(struct ttm_backup_file *store);
 void ttm_backup_file_flush(struct ttm_backup_file *store);
+int ttm_backup_file_read_slot(struct ttm_backup_file *store,
+			      unsigned long slot, struct page *page);
 
 /**
  * ttm_backup_fini() - Release a backup

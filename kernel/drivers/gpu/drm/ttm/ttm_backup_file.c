@@ -32,6 +32,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include <drm/drm_util.h>
 #include <drm/ttm/ttm_backup.h>
 
 #define TTM_BACKUP_SLOT_SECTORS	(PAGE_SIZE >> SECTOR_SHIFT)
@@ -442,3 +443,23 @@ void ttm_backup_file_flush(struct ttm_backup_file *store)
 	flush_work(&store->zero_work);
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_flush);
+
+/**
+ * ttm_backup_file_read_slot() - Read what the device holds in a slot
+ * @store: The store.
+ * @slot: The slot, in use or not.
+ * @page: Where the slot's contents go.
+ *
+ * For tests of what stays on the disk.
+ *
+ * Return: 0, -EINVAL for a slot beyond the store, or the I/O error.
+ */
+int ttm_backup_file_read_slot(struct ttm_backup_file *store,
+			      unsigned long slot, struct page *page)
+{
+	if (slot >= store->nr_slots)
+		return -EINVAL;
+
+	return ttm_backup_file_io(store, page, slot, 1, REQ_OP_READ);
+}
+EXPORT_SYMBOL_FOR_TESTS_ONLY(ttm_backup_file_read_slot);

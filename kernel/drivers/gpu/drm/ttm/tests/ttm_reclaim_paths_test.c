@@ -969,6 +969,52 @@ static void ttm_reclaim_own_scan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.restore_bytes), 16 * PAGE_SIZE);
 }
 
+/*
+ * The file backend gives a slot back zeroed: once a BO was restored (or
+ * freed), its data no longer sits on the disk.
+ */
+static void ttm_reclaim_file_slots_zeroed(struct kunit *test)
+{
+	struct ttm_backup_args args = { .gfp = GFP_KERNEL };
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_backup_file *store;
+	struct ttm_buffer_object *bo;
+	struct page *page;
+	unsigned long i;
+	u8 *vaddr;
+
+	store = ttm_kunit_backup_store(test, 16);
+	ttm_device_set_backup_file(rp_bdev(test), store);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+
+	bo = &rp_bo_new(test, 0, TTM_PL_SYSTEM, 16)->bo;
+	for (i = 0; i < 16; i++) {
+		vaddr = kmap_local_page(bo->ttm->pages[i]);
+		memset(vaddr, 0xab, PAGE_SIZE);
+		kunmap_local(vaddr);
+	}
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_tt_backup(rp_bdev(test), bo->ttm, &args), 16);
+	KUNIT_ASSERT_EQ(test, ttm_backup_file_read_slot(store, 3, page), 0);
+	vaddr = kmap_local_page(page);
+	KUNIT_EXPECT_EQ(test, vaddr[17], 0xab);	/* it was on the disk */
+	kunmap_local(vaddr);
+
+	KUNIT_ASSERT_EQ(test, ttm_tt_populate(rp_bdev(test), bo->ttm, &ctx), 0);
+	dma_resv_unlock(bo->base.resv);
+	ttm_backup_file_flush(store);
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_bytes_avail(store), 16 * PAGE_SIZE);
+	for (i = 0; i < 16; i++) {
+		KUNIT_ASSERT_EQ(test, ttm_backup_file_read_slot(store, i, page), 0);
+		vaddr = kmap_local_page(page);
+		KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, PAGE_SIZE));
+		kunmap_local(vaddr);
+	}
+	KUNIT_EXPECT_EQ(test, ttm_backup_file_read_slot(store, 16, page), -EINVAL);
+	__free_page(page);
+}
+
 static struct kunit_case ttm_reclaim_paths_cases[] = {
 	KUNIT_CASE_PARAM(ttm_reclaim_backup_gfp, rp_gfp_gen_params),
 	KUNIT_CASE(ttm_reclaim_ghost),
@@ -983,6 +1029,7 @@ static struct kunit_case ttm_reclaim_paths_cases[] = {
 	KUNIT_CASE(ttm_reclaim_replace_backup_file),
 	KUNIT_CASE(ttm_reclaim_write_combined),
 	KUNIT_CASE(ttm_reclaim_own_scan),
+	KUNIT_CASE(ttm_reclaim_file_slots_zeroed),
 	{}
 };
 
