@@ -155,8 +155,11 @@ TEST_F_TIMEOUT(overcommit, twice_ram_every_byte_back, 1500)
 
 	/*
 	 * Second pass: every BO rewritten with a new pattern, then read
-	 * back. A stale backup restored over a rewrite shows here.
+	 * back. A stale backup restored over a rewrite shows here. (Not
+	 * under VTTM_OVERCOMMIT: the bpftrace test wants a load, not this.)
 	 */
+	if (factor)
+		goto out;
 	for (int i = 0; i < self->nr; i++)
 		vm_fill(self->bos[i].map, self->bos[i].size, 10000 + i);
 	mismatches = 0;
@@ -164,6 +167,7 @@ TEST_F_TIMEOUT(overcommit, twice_ram_every_byte_back, 1500)
 		mismatches += vm_mismatches(self->bos[i].map, self->bos[i].size, 10000 + i);
 	EXPECT_EQ(0, mismatches) TH_LOG("%llu words wrong after the rewrite",
 					(unsigned long long)mismatches);
+out:
 	EXPECT_EQ(0, set_ttm_pages_limit(limit0));
 }
 
