@@ -31,10 +31,10 @@ struct ttm_backup_ops {
 	 * pages at index @idx of the buffer object. @flags are
 	 * TTM_BACKUP_ flags, @gfp constrains allocations.
 	 *
-	 * Return: The handle of the first page, -E2BIG if the backend cannot
-	 * take this order now (the caller may split and retry with order-0
-	 * pages), -ENOSPC if it is full, or another negative error code. On
-	 * error nothing is stored.
+	 * Return: The handle of the first page, -E2BIG if the backend has
+	 * the room but cannot take this order now (the caller stores the
+	 * folio page by page instead), -ENOSPC if it is full, or another
+	 * negative error code. On error nothing is stored.
 	 */
 	s64 (*backup_folio)(struct ttm_backup *backup, struct page *page,
 			    unsigned int order, pgoff_t idx, unsigned int flags,

@@ -114,9 +114,12 @@ struct ttm_shrinker_bo_visitor {
  * object is gone are handled by TTM alone.
  *
  * @begin: Called once per scan before any BO is reserved, with nothing
- * locked. The place to take a runtime PM reference for the scan when
- * @sctx->may_wait allows resuming (a resume may take reservations, so it
- * must never happen under one); record it in @sctx->driver_priv. A
+ * locked. The place to take a runtime PM reference for the scan (a
+ * resume may take reservations, so it must never happen under one);
+ * record it in @sctx->driver_priv. Resume only if the caller allows it:
+ * @sctx->may_wait, and, for a device whose resume takes reservations or
+ * allocates (a discrete GPU from D3cold), only in process context
+ * (TTM_SHRINK_CALLER_FORCED or _WORKER), never in kswapd. A
  * negative return ends the scan at once (nothing freed); @end is still
  * called. NULL: nothing to do.
  * @end: Called once per scan after the last BO was released, with the

@@ -12,8 +12,9 @@
  * buffer object's pages, as swap does: no page cache (dirty page cache is
  * not memory freed, and writing it from kswapd would throttle kswapd in
  * balance_dirty_pages()), no file system locks (reclaim may hold them),
- * and no allocation at all (the bio lives on the stack), so a restore
- * never charges a memory cgroup or wakes the OOM killer.
+ * and no allocation of our own (the bio lives on the stack; the block
+ * layer draws on its mempools), so a restore never charges a memory
+ * cgroup or wakes the OOM killer.
  *
  * Dropped slots are zeroed before they are handed out again, by a worker:
  * GPU data does not stay on the disk after its buffer object is gone.
@@ -53,6 +54,7 @@
  * @nr_free: Number of free slots.
  * @hint: Where the next search for free slots starts.
  * @zero_work: Zeroes dropped slots and frees them.
+ * @release_work: Releases the store once the last reference is gone.
  * @rcu: Frees the store after a grace period: devices look it up under
  * RCU.
  */
@@ -70,6 +72,7 @@ struct ttm_backup_file {
 	unsigned long nr_free;
 	unsigned long hint;
 	struct work_struct zero_work;
+	struct work_struct release_work;
 	struct rcu_head rcu;
 };
 
@@ -98,9 +101,9 @@ static long ttm_backup_file_reserve(struct ttm_backup_file *store,
 
 	spin_lock(&store->lock);
 	if (store->nr_free < nr) {
+		/* not the whole folio, page by page neither */
 		spin_unlock(&store->lock);
-		/* page by page still fits what is free */
-		return order && store->nr_free ? -E2BIG : -ENOSPC;
+		return -ENOSPC;
 	}
 	start = ttm_backup_file_find(store, ALIGN(store->hint, nr), nr);
 	if (start >= store->nr_slots)
@@ -249,15 +252,28 @@ static void ttm_backup_file_free(struct rcu_head *rcu)
 	kfree(store);
 }
 
-static void ttm_backup_file_release(struct kref *ref)
+/*
+ * The last reference may go in reclaim (a purge, a deleted BO freed by a
+ * scan): waiting for the zeroing and giving the device up take I/O and
+ * the disk's open_mutex, so a worker does that.
+ */
+static void ttm_backup_file_release_work(struct work_struct *work)
 {
-	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
+	struct ttm_backup_file *store =
+		container_of(work, struct ttm_backup_file, release_work);
 
 	/* what is still to be zeroed is zeroed before the device goes */
 	flush_work(&store->zero_work);
 	bdev_fput(store->bdev_file);
 	kfree(store->holder);
 	call_rcu(&store->rcu, ttm_backup_file_free);
+}
+
+static void ttm_backup_file_release(struct kref *ref)
+{
+	struct ttm_backup_file *store = container_of(ref, typeof(*store), ref);
+
+	queue_work(system_unbound_wq, &store->release_work);
 }
 
 static void ttm_backup_file_fini(struct ttm_backup *backup)
@@ -326,6 +342,7 @@ struct ttm_backup_file *ttm_backup_file_create(struct file *bdev_file,
 	kref_init(&store->ref);
 	spin_lock_init(&store->lock);
 	INIT_WORK(&store->zero_work, ttm_backup_file_zero_work);
+	INIT_WORK(&store->release_work, ttm_backup_file_release_work);
 	store->bdev_file = bdev_file;
 	store->bdev = bdev;
 	store->start = start >> SECTOR_SHIFT;

@@ -4,8 +4,9 @@
  * LRUs, in passes: purge what userspace does not need, then back up idle
  * buffer objects, then (kswapd and the forced shrink only) wait for busy
  * ones and write back at once. Direct reclaim never waits for the GPU and
- * never wakes a suspended device: the driver's prepare callback decides
- * that with the context it is given.
+ * never wakes a suspended device: the driver's begin callback decides
+ * that, once per scan and with no BO reserved, from the context it is
+ * given; prepare only uses a device that is awake.
  *
  * Every counter is an atomic: reading statistics takes no LRU or manager
  * lock, so monitoring cannot stall reclaim or the GPU.

@@ -791,7 +791,7 @@ static int vttm_shrink_visit_bos(struct ttm_shrinker *shrinker,
 	for (;;) {
 		rcu_read_lock();
 		bo = xa_find(&vdev->bos, &id, ULONG_MAX, XA_PRESENT);
-		if (bo && !ttm_bo_get_unless_zero(&bo->tbo))
+		if (bo && (bo->tbo.deleted || !ttm_bo_get_unless_zero(&bo->tbo)))
 			bo = ERR_PTR(-ENOENT);	/* on its way out */
 		rcu_read_unlock();
 		if (!bo)
@@ -829,7 +829,8 @@ static int vttm_shrink_set_purgeable(struct ttm_shrinker *shrinker, u32 id,
 
 	xa_lock(&vdev->bos);
 	bo = xa_load(&vdev->bos, id);
-	if (bo && !ttm_bo_get_unless_zero(&bo->tbo))
+	/* one awaiting delayed destruction is gone for its users */
+	if (bo && (bo->tbo.deleted || !ttm_bo_get_unless_zero(&bo->tbo)))
 		bo = NULL;
 	xa_unlock(&vdev->bos);
 	if (!bo)

@@ -367,12 +367,15 @@ void vttm_device_destroy(struct vttm_device *vdev)
 	/* jobs hold BOs: let them finish first */
 	vttm_engine_fini(&vdev->engine);
 	/*
-	 * No scan can queue the reclaim worker once the shrinker is gone;
-	 * cancelling it before that could leave it queued after the free.
+	 * The reclaim worker runs scans of its own: stop it for good (a
+	 * scan's prepare can no longer queue it), and let BOs awaiting
+	 * delayed destruction go (they account through the shrinker),
+	 * before the shrinker goes.
 	 */
+	disable_delayed_work_sync(&vdev->reclaim_work);
+	flush_workqueue(vdev->ttm.wq);
 	ttm_shrinker_destroy(vdev->shrinker);
 	vdev->shrinker = NULL;
-	cancel_delayed_work_sync(&vdev->reclaim_work);
 	vttm_pm_fini(vdev);
 	vttm_ttm_fini(vdev);
 	xa_destroy(&vdev->bos);
