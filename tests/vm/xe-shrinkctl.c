@@ -376,7 +376,7 @@ TEST_F(cli, shrink_all)
 	n = cli_num(&self->v, "bos", filter);
 	EXPECT_EQ(3, n) TH_LOG("%lld of our BOs backed up", n);
 
-	/* and the counters took in exactly what it reported */
+	/* and the counters took in at least what it reported */
 	freed1 = cli_num(&self->v, "stats", ".stats.freed_bytes");
 	EXPECT_GE(freed1 - freed0, freed);
 
