@@ -299,6 +299,19 @@ static inline size_t vm_mismatches(const uint64_t *p, size_t size, uint64_t seed
 	return bad;
 }
 
+/* Write @s to a sysfs, debugfs or cgroup file in one write(). Return: 0 or -errno. */
+static inline int vm_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* A counter of /proc/vmstat, or -1. */
 static inline long long vm_vmstat(const char *key)
 {

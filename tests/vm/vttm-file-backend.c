@@ -22,18 +22,6 @@
 #define CGROUP CGROUP_ROOT "/ttm-file-backend"
 #define FAIL_RESTORE "/sys/kernel/debug/ttm/fail_restore"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int set_backup_device(struct vttm *v, const char *dev)
 {
 	return vttm_node_write(v, "backup_device", dev, strlen(dev));
@@ -181,13 +169,13 @@ static int make_cgroup(const char *max)
 	if (stat(CGROUP_ROOT "/cgroup.controllers", &st) &&
 	    mount("none", CGROUP_ROOT, "cgroup2", 0, NULL))
 		return -errno;
-	if (write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+	if (vm_write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
 		return -EOPNOTSUPP;
 	if (mkdir(CGROUP, 0755) && errno != EEXIST)
 		return -errno;
-	if (write_str(CGROUP "/memory.max", max))
+	if (vm_write_str(CGROUP "/memory.max", max))
 		return -EINVAL;
-	write_str(CGROUP "/memory.swap.max", "0");
+	vm_write_str(CGROUP "/memory.swap.max", "0");
 	return 0;
 }
 
@@ -209,7 +197,7 @@ TEST_F(file_backend, memcg_at_its_limit_faults_bos_back)
 		char *anon;
 
 		snprintf(me, sizeof(me), "%d", getpid());
-		if (write_str(CGROUP "/cgroup.procs", me))
+		if (vm_write_str(CGROUP "/cgroup.procs", me))
 			_exit(2);
 		/* most of the limit taken by memory that cannot go */
 		anon = mmap(NULL, fill, PROT_READ | PROT_WRITE,
@@ -234,17 +222,17 @@ TEST_F(file_backend, fault_that_cannot_restore_gets_sigbus)
 
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "all", 3));
 	ASSERT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
-	ASSERT_EQ(0, write_str(FAIL_RESTORE "/verbose", "0"));
-	ASSERT_EQ(0, write_str(FAIL_RESTORE "/interval", "1"));
-	ASSERT_EQ(0, write_str(FAIL_RESTORE "/times", "-1"));
-	ASSERT_EQ(0, write_str(FAIL_RESTORE "/probability", "100"));
+	ASSERT_EQ(0, vm_write_str(FAIL_RESTORE "/verbose", "0"));
+	ASSERT_EQ(0, vm_write_str(FAIL_RESTORE "/interval", "1"));
+	ASSERT_EQ(0, vm_write_str(FAIL_RESTORE "/times", "-1"));
+	ASSERT_EQ(0, vm_write_str(FAIL_RESTORE "/probability", "100"));
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid)
 		_exit(check_words(&self->v, h, size, 88) ? 1 : 0);
 	EXPECT_EQ(0, wait_child(pid, 60, &status)) TH_LOG("the fault spun instead of failing");
-	write_str(FAIL_RESTORE "/probability", "0");
+	vm_write_str(FAIL_RESTORE "/probability", "0");
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
 		TH_LOG("child status %#x, not SIGBUS", status);
 

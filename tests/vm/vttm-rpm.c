@@ -117,18 +117,6 @@ static int64_t rpm_value(const char *key)
 	return vttm_node_value(dev, "../vttm/rpm_stats", key);
 }
 
-static int write_sysfs(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * The forced shrink of a compressed BO on a suspended device wakes it
  * once, in the driver's begin callback with no reservation held; vttm's
@@ -211,8 +199,8 @@ TEST_F(rpm, d3cold_suspend_evicts_vram)
 
 	snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/vram_d3cold_threshold",
 		 self->v.minor);
-	ASSERT_EQ(-EINVAL, write_sysfs(path, "1000000"));
-	ASSERT_EQ(0, write_sysfs(path, "16"));
+	ASSERT_EQ(-EINVAL, vm_write_str(path, "1000000"));
+	ASSERT_EQ(0, vm_write_str(path, "16"));
 	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_VRAM, 0, &h, NULL));
 	p = vttm_map(&self->v, h, size);
 	ASSERT_NE(NULL, p);
@@ -230,7 +218,7 @@ TEST_F(rpm, d3cold_suspend_evicts_vram)
 	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, h, 0, 0, 4096, 9));
 	ASSERT_EQ(0, vttm_wait(&self->v, h, 10000000000LL));
 	EXPECT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h));
-	EXPECT_EQ(0, write_sysfs(path, "0"));
+	EXPECT_EQ(0, vm_write_str(path, "0"));
 	munmap(p, size);
 	vttm_close_bo(&self->v, h);
 	vttm_close_bo(&self->v, scratch);
