@@ -367,8 +367,10 @@ TEST_F(cli, shrink_all)
 	EXPECT_EQ(0, doc_num(self->out, ".status"));
 	EXPECT_EQ(freed, doc_num(self->out, ".purged_bytes + .backed_up_bytes"));
 
-	/* all there was: ours at least, every one of them backed up */
-	EXPECT_GE(freed, 12 * MiB);
+	/*
+	 * All there was: every one of ours went (checked below); kswapd
+	 * may have taken some of them before the shrink did.
+	 */
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h[i])) TH_LOG("BO %u", id[i]);
 	}
