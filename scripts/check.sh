@@ -80,7 +80,7 @@ else
 fi
 
 stamp host
-"$ROOT/scripts/host-tests.sh"
+"$ROOT/scripts/host-tests.sh" | tee "$RESULTS/host.log"
 counts host "$RESULTS/host.counts"
 
 if ((kernel_ok)); then
@@ -97,6 +97,18 @@ if ((kernel_ok)); then
 	counts vm-dma "$BUILD/vm/swiotlb/counts"
 fi
 
+# What failed, by name, next to the summary: CI shows only the tail.
+echo "==== failures"
+{
+	grep -hE '^not ok' "$RESULTS/lint.tap" 2>/dev/null | sed 's/^/lint: /'
+	grep -hE '\[(FAILED|CRASHED)\] *[^ =]' "$BUILD/kunit.log" 2>/dev/null |
+		sed -E 's/^\[[0-9:]*\] =* */kunit: /; s/ =*$//'
+	grep -hE '^kunit-log: (failed|missing)' "$BUILD/kunit.log" 2>/dev/null
+	grep -hE '^ *not ok' "$RESULTS/host.log" 2>/dev/null | sed 's/^ */host: /'
+	for v in test swiotlb; do
+		grep -hE '^(# )?not ok' "$BUILD/vm/$v/result.tap" 2>/dev/null | sed "s/^/vm-$v: /"
+	done
+} | head -40
 echo "==== summary ($(($(date +%s) - t0))s)"
 printf '%s\n' "${summary[@]}"
 echo "$total_passed passed, $total_failed failed"
