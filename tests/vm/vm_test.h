@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -243,6 +246,33 @@ static inline ssize_t vttm_node_read(struct vttm *v, const char *node, char *buf
 	return total;
 }
 
+/* Whether the device is runtime suspended: 1, 0, or -errno. */
+static inline int vttm_suspended(struct vttm *v)
+{
+	char path[128], s[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/vttm/runtime_status", v->minor);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(s, sizeof(s), f))
+		s[0] = '\0';
+	fclose(f);
+	return !strcmp(s, "suspended\n");
+}
+
+/* Autosuspend is 100 ms: wait up to 5 s under emulation. Return: 1 or 0. */
+static inline int vttm_wait_suspended(struct vttm *v)
+{
+	for (int i = 0; i < 100; i++) {
+		if (vttm_suspended(v) == 1)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
 /* A memory key of this DRM fd's fdinfo in bytes ("123 KiB"), or -1. */
 static inline int64_t vttm_fdinfo(struct vttm *v, const char *key)
 {
@@ -310,6 +340,67 @@ static inline int vm_write_str(const char *path, const char *s)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* Wait up to @secs for @pid; kill it if it is still running. Return: 0 or -ETIMEDOUT. */
+static inline int vm_wait_child(pid_t pid, int secs, int *status)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -ETIMEDOUT;
+}
+
+#define VM_CGROUP_ROOT "/sys/fs/cgroup"
+
+/*
+ * A memory cgroup at @path limited to @max bytes of memory and @swap_max
+ * of swap (strings as the files take them). Return: 0 or -errno.
+ */
+static inline int vm_memcg_create(const char *path, const char *max, const char *swap_max)
+{
+	char file[256];
+	struct stat st;
+
+	if (stat(VM_CGROUP_ROOT "/cgroup.controllers", &st) &&
+	    mount("none", VM_CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	if (vm_write_str(VM_CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+		return -EOPNOTSUPP;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(file, sizeof(file), "%s/memory.max", path);
+	if (vm_write_str(file, max))
+		return -EINVAL;
+	snprintf(file, sizeof(file), "%s/memory.swap.max", path);
+	if (vm_write_str(file, swap_max))
+		return -EINVAL;
+	return 0;
+}
+
+/* A "key value" line of a cgroup file (memory.events, memory.stat), or -1. */
+static inline long long vm_cgroup_value(const char *path, const char *file, const char *key)
+{
+	char name[256], line[256];
+	size_t klen = strlen(key);
+	long long val = -1;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s/%s", path, file);
+	f = fopen(name, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			val = strtoll(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
 }
 
 /* A counter of /proc/vmstat, or -1. */

@@ -9,8 +9,6 @@
  * SIGBUS after a bounded number of retries instead of spinning forever.
  */
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -18,28 +16,12 @@
 #include "vm_test.h"
 
 #define BACKUP_DISK "/dev/vdb"
-#define CGROUP_ROOT "/sys/fs/cgroup"
-#define CGROUP CGROUP_ROOT "/ttm-file-backend"
+#define CGROUP VM_CGROUP_ROOT "/ttm-file-backend"
 #define FAIL_RESTORE "/sys/kernel/debug/ttm/fail_restore"
 
 static int set_backup_device(struct vttm *v, const char *dev)
 {
 	return vttm_node_write(v, "backup_device", dev, strlen(dev));
-}
-
-/* Wait up to @secs for @pid; kill it if it is still running. */
-static int wait_child(pid_t pid, int secs, int *status)
-{
-	for (int i = 0; i < secs * 10; i++) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, status, 0);
-	return -ETIMEDOUT;
 }
 
 /* Words of the mapping that are not the pattern of @seed. */
@@ -77,26 +59,13 @@ FIXTURE(file_backend) {
 
 FIXTURE_SETUP(file_backend)
 {
-	int ret;
-
 	ASSERT_EQ(0, vttm_open(&self->v));
-	ret = set_backup_device(&self->v, BACKUP_DISK);
-	if (ret == -EBUSY) {
-		/*
-		 * A store stays claimed while a tt still holds storage in
-		 * it: vttm's state BO, saved to TT by a suspend during the
-		 * previous test. A job wakes the device, which brings the
-		 * state BO back to VRAM and lets the store go.
-		 */
-		uint32_t h;
-
-		ASSERT_EQ(0, vttm_create(&self->v, 4096, VTTM_PLACEMENT_TT, 0, &h, NULL));
-		ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, h, 0, 0, 4096, 1));
-		ASSERT_EQ(0, vttm_wait(&self->v, h, 10000000000LL));
-		vttm_close_bo(&self->v, h);
-		ret = set_backup_device(&self->v, BACKUP_DISK);
-	}
-	ASSERT_EQ(0, ret);
+	/*
+	 * The previous test chose this disk too and went back to shmem:
+	 * nothing may keep the disk claimed since, not even vttm's state BO,
+	 * which a suspend in between left pinned in TT.
+	 */
+	ASSERT_EQ(0, set_backup_device(&self->v, BACKUP_DISK));
 }
 
 FIXTURE_TEARDOWN(file_backend)
@@ -118,6 +87,27 @@ TEST_F(file_backend, node_claims_the_device_and_refuses_bad_input)
 	EXPECT_EQ(-ENOENT, set_backup_device(&self->v, "/dev/no-such-disk"));
 	ASSERT_GT(vttm_node_read(&self->v, "backup_device", buf, sizeof(buf)), 0);
 	EXPECT_STREQ(BACKUP_DISK "\n", buf) TH_LOG("a refused write changed the backend");
+}
+
+/*
+ * A suspend leaves vttm's state BO pinned in TT, populated while the disk
+ * is the backend, and never backed up: it must not keep the disk claimed
+ * once another backend is chosen.
+ */
+TEST_F(file_backend, pinned_bo_does_not_keep_the_disk_claimed)
+{
+	uint32_t h;
+
+	/* a job wakes the device: the suspend after it is a fresh one */
+	ASSERT_EQ(0, vttm_create(&self->v, 4096, VTTM_PLACEMENT_TT, 0, &h, NULL));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, h, 0, 0, 4096, 1));
+	ASSERT_EQ(0, vttm_wait(&self->v, h, 10000000000LL));
+	vttm_close_bo(&self->v, h);
+	ASSERT_EQ(1, vttm_wait_suspended(&self->v)) TH_LOG("the idle device did not autosuspend");
+
+	ASSERT_EQ(0, set_backup_device(&self->v, "shmem"));
+	EXPECT_EQ(0, set_backup_device(&self->v, BACKUP_DISK))
+		TH_LOG("the replaced disk stayed claimed");
 }
 
 TEST_F(file_backend, bos_round_trip_through_the_disk)
@@ -161,24 +151,6 @@ TEST_F(file_backend, bos_round_trip_through_the_disk)
 		vttm_close_bo(&self->v, h[i]);
 }
 
-/* A memory cgroup limited to @max bytes, no swap. Return: 0 or -errno. */
-static int make_cgroup(const char *max)
-{
-	struct stat st;
-
-	if (stat(CGROUP_ROOT "/cgroup.controllers", &st) &&
-	    mount("none", CGROUP_ROOT, "cgroup2", 0, NULL))
-		return -errno;
-	if (vm_write_str(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
-		return -EOPNOTSUPP;
-	if (mkdir(CGROUP, 0755) && errno != EEXIST)
-		return -errno;
-	if (vm_write_str(CGROUP "/memory.max", max))
-		return -EINVAL;
-	vm_write_str(CGROUP "/memory.swap.max", "0");
-	return 0;
-}
-
 TEST_F(file_backend, memcg_at_its_limit_faults_bos_back)
 {
 	const size_t size = 32 << 20, fill = 12 << 20;
@@ -188,7 +160,7 @@ TEST_F(file_backend, memcg_at_its_limit_faults_bos_back)
 
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "all", 3));
 	ASSERT_EQ(VTTM_STATE_BACKED_UP, vttm_state(&self->v, h));
-	ASSERT_EQ(0, make_cgroup("16M"));
+	ASSERT_EQ(0, vm_memcg_create(CGROUP, "16M", "0"));
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -206,7 +178,7 @@ TEST_F(file_backend, memcg_at_its_limit_faults_bos_back)
 			_exit(3);
 		_exit(check_words(&self->v, h, size, 77) ? 1 : 0);
 	}
-	ASSERT_EQ(0, wait_child(pid, 120, &status)) TH_LOG("the faulting task hung");
+	ASSERT_EQ(0, vm_wait_child(pid, 120, &status)) TH_LOG("the faulting task hung");
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child status %#x", status);
 	rmdir(CGROUP);
@@ -231,7 +203,7 @@ TEST_F(file_backend, fault_that_cannot_restore_gets_sigbus)
 	ASSERT_GE(pid, 0);
 	if (!pid)
 		_exit(check_words(&self->v, h, size, 88) ? 1 : 0);
-	EXPECT_EQ(0, wait_child(pid, 60, &status)) TH_LOG("the fault spun instead of failing");
+	EXPECT_EQ(0, vm_wait_child(pid, 60, &status)) TH_LOG("the fault spun instead of failing");
 	vm_write_str(FAIL_RESTORE "/probability", "0");
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
 		TH_LOG("child status %#x, not SIGBUS", status);

@@ -17,29 +17,12 @@ static struct vttm *dev;
 
 static int rpm_suspended(void)
 {
-	char path[128], s[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/vttm/runtime_status", dev->minor);
-	f = fopen(path, "r");
-
-	if (!f)
-		return -errno;
-	if (!fgets(s, sizeof(s), f))
-		s[0] = '\0';
-	fclose(f);
-	return !strcmp(s, "suspended\n");
+	return vttm_suspended(dev);
 }
 
-/* Autosuspend is 100 ms: give it up to 5 s under emulation. */
 static int wait_suspended(void)
 {
-	for (int i = 0; i < 100; i++) {
-		if (rpm_suspended() == 1)
-			return 1;
-		usleep(50000);
-	}
-	return 0;
+	return vttm_wait_suspended(dev);
 }
 
 FIXTURE(rpm) {

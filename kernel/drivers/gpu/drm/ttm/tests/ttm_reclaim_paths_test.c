@@ -286,6 +286,22 @@ static bool rp_wait_locked(struct dma_resv *r, unsigned int ms)
 	return dma_resv_is_locked(r);
 }
 
+/* The first BO on @man's LRU (the test knows it is the only one). */
+static struct ttm_buffer_object *rp_lru_first(struct ttm_resource_manager *man)
+{
+	struct ttm_resource_cursor cursor;
+	struct ttm_resource *res;
+	struct ttm_buffer_object *bo;
+
+	spin_lock(&man->bdev->lru_lock);
+	res = ttm_resource_manager_first(man, &cursor);
+	bo = res ? res->bo : NULL;
+	ttm_resource_cursor_fini(&cursor);
+	spin_unlock(&man->bdev->lru_lock);
+
+	return bo;
+}
+
 /*
  * A backend that records the allocation mask it is given, and fails like
  * the page allocator does under pressure when the mask says not to retry
@@ -464,7 +480,7 @@ static void ttm_reclaim_ghost(struct kunit *test)
 	struct ttm_place vram = { .mem_type = TTM_PL_VRAM };
 	struct ttm_resource_manager *tt_man;
 	struct ttm_resource *res;
-	struct ttm_buffer_object *bo;
+	struct ttm_buffer_object *bo, *ghost;
 	struct rp_async a = { };
 	struct ttm_shrinker *s;
 
@@ -486,15 +502,26 @@ static void ttm_reclaim_ghost(struct kunit *test)
 	KUNIT_ASSERT_NULL(test, bo->ttm);
 	KUNIT_ASSERT_NE(test, ttm_resource_manager_usage(tt_man), 0);
 
-	rp_direct_scan(s, 1000, GFP_KERNEL);
+	ghost = rp_lru_first(tt_man);
+	KUNIT_ASSERT_NOT_NULL(test, ghost);
+	KUNIT_ASSERT_TRUE(test, ghost->deleted);
+
+	KUNIT_EXPECT_EQ(test, rp_direct_scan(s, 1000, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&rp_foreign), 0);
 
-	/* a forced shrink waits for the ghost, then frees it */
+	/*
+	 * A forced shrink waits for the ghost, then frees its pages itself:
+	 * it holds the ghost when the fence signals, so TTM's delayed destroy
+	 * (which also waits for it) cannot come first.
+	 */
 	a.s = s;
 	rp_async_start(test, &a);
-	msleep(50);
+	KUNIT_ASSERT_TRUE(test, rp_wait_locked(ghost->base.resv, 2000));
+	msleep(20);
 	rp_fence_signal(priv);
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a.done, 10 * HZ));
+	KUNIT_EXPECT_EQ(test, a.freed, 16);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.freed_bytes), 16 * PAGE_SIZE);
 	flush_workqueue(rp_bdev(test)->wq);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&rp_foreign), 0);
@@ -528,10 +555,13 @@ static void ttm_reclaim_deleted(struct kunit *test)
 	a.s = s;
 	rp_async_start(test, &a);
 	/* the forced shrink holds it, waiting, when the fence signals */
-	rp_wait_locked(bo->base.resv, 2000);
+	KUNIT_ASSERT_TRUE(test, rp_wait_locked(bo->base.resv, 2000));
 	msleep(20);
 	rp_fence_signal(priv);
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a.done, 10 * HZ));
+	/* the shrinker freed it, not TTM's delayed destroy after it */
+	KUNIT_EXPECT_EQ(test, a.freed, 16);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.freed_bytes), 16 * PAGE_SIZE);
 	flush_workqueue(rp_bdev(test)->wq);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&rp_dying), 0);
@@ -857,7 +887,8 @@ static void ttm_reclaim_destroy_waits_for_swapout(struct kunit *test)
 
 /*
  * The device's backup file can be replaced while tts use it: a tt keeps
- * the store it was given, and new tts get the new one.
+ * the store its pages are in, and new backups go to the new one. A tt
+ * holds a store only while pages of it are there.
  */
 static void ttm_reclaim_replace_backup_file(struct kunit *test)
 {
@@ -869,12 +900,15 @@ static void ttm_reclaim_replace_backup_file(struct kunit *test)
 
 	ttm_kunit_use_backup_file(test, bdev, 16);
 	first = &rp_bo_new(test, 0, TTM_PL_SYSTEM, 16)->bo;
+	/* nothing in the store yet, so no hold on it (a pinned BO's case) */
+	KUNIT_EXPECT_NULL(test, first->ttm->backup);
 	vaddr = kmap_local_page(first->ttm->pages[3]);
 	vaddr[1] = 0xfeed;
 	kunmap_local(vaddr);
 	dma_resv_lock(first->base.resv, NULL);
 	KUNIT_ASSERT_EQ(test, ttm_tt_backup(bdev, first->ttm, &args), 16);
 	dma_resv_unlock(first->base.resv);
+	KUNIT_EXPECT_NOT_NULL(test, first->ttm->backup);
 
 	ttm_kunit_use_backup_file(test, bdev, 32);
 	KUNIT_EXPECT_EQ(test, ttm_device_backup_avail(bdev), 32 * PAGE_SIZE);
@@ -890,9 +924,31 @@ static void ttm_reclaim_replace_backup_file(struct kunit *test)
 	vaddr = kmap_local_page(first->ttm->pages[3]);
 	KUNIT_EXPECT_EQ(test, vaddr[1], 0xfeed);
 	kunmap_local(vaddr);
+	/* every page back: the replaced store is let go */
+	KUNIT_EXPECT_NULL(test, first->ttm->backup);
 }
 
-/* Write-combined tts: one caching transition per backup, bytes intact. */
+/*
+ * A write-combined tt is made write-back once for the whole tt when its
+ * backup starts (on x86 each transition flushes caches and TLBs on every
+ * CPU), not once per folio, and not again by later calls that back up
+ * the rest of it; it comes back with its contents and its caching.
+ */
+static void rp_wc_fill(struct kunit *test, struct ttm_tt *tt, u64 seed, bool check)
+{
+	unsigned long i;
+	u64 *vaddr;
+
+	for (i = 0; i < tt->num_pages; i++) {
+		vaddr = kmap_local_page(tt->pages[i]);
+		if (check)
+			KUNIT_EXPECT_EQ(test, vaddr[i], seed + i * 0x1001);
+		else
+			vaddr[i] = seed + i * 0x1001;
+		kunmap_local(vaddr);
+	}
+}
+
 static void ttm_reclaim_write_combined(struct kunit *test)
 {
 	struct rp_priv *priv = test->priv;
@@ -900,28 +956,34 @@ static void ttm_reclaim_write_combined(struct kunit *test)
 	struct ttm_operation_ctx ctx = { };
 	struct ttm_buffer_object *bo;
 	struct ttm_tt *tt;
-	unsigned long i;
-	u64 *vaddr;
 
-	bo = ttm_bo_kunit_init(test, priv->devs, 32 << PAGE_SHIFT, NULL);
+	/* 7 pages: folios of order 2, 1 and 0 */
+	bo = ttm_bo_kunit_init(test, priv->devs, 7 << PAGE_SHIFT, NULL);
 	tt = kunit_kzalloc(test, sizeof(*tt), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tt);
 	KUNIT_ASSERT_EQ(test, ttm_tt_init(tt, bo, 0, ttm_write_combined, 0), 0);
 	KUNIT_ASSERT_EQ(test, ttm_tt_populate(rp_bdev(test), tt, &ctx), 0);
-	for (i = 0; i < tt->num_pages; i++) {
-		vaddr = kmap_local_page(tt->pages[i]);
-		vaddr[i] = i * 0x1001;
-		kunmap_local(vaddr);
-	}
+	rp_wc_fill(test, tt, 1, false);
 
-	KUNIT_EXPECT_EQ(test, ttm_tt_backup(rp_bdev(test), tt, &args), 32);
+	KUNIT_EXPECT_EQ(test, ttm_tt_backup(rp_bdev(test), tt, &args), 7);
+	KUNIT_EXPECT_EQ(test, args.caching_changes, 1);
+	KUNIT_EXPECT_EQ(test, args.splits, 0);
 	KUNIT_EXPECT_EQ(test, tt->caching, ttm_write_combined);
 	KUNIT_ASSERT_EQ(test, ttm_tt_populate(rp_bdev(test), tt, &ctx), 0);
-	for (i = 0; i < tt->num_pages; i++) {
-		vaddr = kmap_local_page(tt->pages[i]);
-		KUNIT_EXPECT_EQ(test, vaddr[i], i * 0x1001);
-		kunmap_local(vaddr);
-	}
+	rp_wc_fill(test, tt, 1, true);
+
+	/* backed up a folio at a time: one transition, by the first call */
+	rp_wc_fill(test, tt, 2, false);
+	args.caching_changes = 0;
+	args.max_pages = 1;
+	KUNIT_EXPECT_GT(test, ttm_tt_backup(rp_bdev(test), tt, &args), 0);
+	KUNIT_EXPECT_GT(test, ttm_tt_backup(rp_bdev(test), tt, &args), 0);
+	KUNIT_EXPECT_GT(test, ttm_tt_backup(rp_bdev(test), tt, &args), 0);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(tt));
+	KUNIT_EXPECT_EQ(test, args.caching_changes, 1);
+	KUNIT_ASSERT_EQ(test, ttm_tt_populate(rp_bdev(test), tt, &ctx), 0);
+	rp_wc_fill(test, tt, 2, true);
+
 	ttm_tt_unpopulate(rp_bdev(test), tt);
 	ttm_tt_fini(tt);
 }
