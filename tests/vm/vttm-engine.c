@@ -3,7 +3,8 @@
  * The vttm engine: exec rejects bad jobs with a clear errno; fill and copy
  * jobs produce the right bytes; a BO with a job in flight is busy, and the
  * forced shrink waits for the job before it backs the BO up, so nothing
- * the engine wrote is lost.
+ * the engine wrote is lost. A BO read by several jobs stays busy until
+ * the last of them is done, whatever order they were queued in.
  */
 #include <time.h>
 
@@ -120,6 +121,75 @@ TEST_F(engine, fdinfo_active_and_engine_time)
 	ASSERT_EQ(0, vttm_wait(v, self->a, 10000000000LL));
 	EXPECT_EQ(0, vttm_fdinfo(v, "drm-active-memory"));
 	EXPECT_GE(vttm_fdinfo(v, "drm-engine-copy") - busy0, 1000000000LL);
+}
+
+/*
+ * Two jobs read the same source: a slow one, then a fast one. The source
+ * is busy until both are done: waiting for it and then finding the slow
+ * job still busy means a fence of the fast job stood in for the slow
+ * one's (fences of one context signalling out of order), and the
+ * shrinker could have backed the source up under a running job. Jobs
+ * from two clients (two contexts) and from one.
+ */
+static void two_readers(struct __test_metadata *_metadata, struct vttm *v,
+			struct vttm *v2, uint32_t src)
+{
+	const size_t size = 64 << 10;
+	uint32_t slow, fast, fast2 = 0;
+	uint64_t *p;
+	size_t bad = 0;
+
+	ASSERT_EQ(0, vttm_create(v, size, VTTM_PLACEMENT_TT, 0, &slow, NULL));
+	ASSERT_EQ(0, vttm_create(v2, size, VTTM_PLACEMENT_TT, 0, &fast, NULL));
+	ASSERT_EQ(0, vttm_exec(v, VTTM_EXEC_FILL, 0, src, 0, 0, size, 0x5eed));
+	ASSERT_EQ(0, vttm_wait(v, src, 5000000000LL));
+
+	ASSERT_EQ(0, vttm_set_delay(400));
+	ASSERT_EQ(0, vttm_exec(v, VTTM_EXEC_COPY, src, slow, 0, 0, size, 0));
+	ASSERT_EQ(0, vttm_set_delay(0));
+	if (v2 == v) {
+		ASSERT_EQ(0, vttm_exec(v, VTTM_EXEC_COPY, src, fast, 0, 0, size, 0));
+	} else {
+		/* the other client reads the source through its own handle */
+		struct drm_gem_flink fl = { .handle = src };
+		struct drm_gem_open op = { 0 };
+
+		ASSERT_EQ(0, vttm_ioctl(v, DRM_IOCTL_GEM_FLINK, &fl));
+		op.name = fl.name;
+		ASSERT_EQ(0, vttm_ioctl(v2, DRM_IOCTL_GEM_OPEN, &op));
+		fast2 = op.handle;
+		ASSERT_EQ(0, vttm_exec(v2, VTTM_EXEC_COPY, fast2, fast, 0, 0, size, 0));
+	}
+	ASSERT_EQ(0, vttm_wait(v, src, 5000000000LL));
+	/* the source is idle: every job reading it is done (no wait here) */
+	EXPECT_EQ(0, vttm_wait(v, slow, 0))
+		TH_LOG("the source was idle while the slow job still read it");
+	p = vttm_map(v, slow, size);
+	ASSERT_NE(NULL, p);
+	for (size_t i = 0; i < size / 8; i++)
+		bad += p[i] != 0x5eed;
+	EXPECT_EQ(0, bad);
+	munmap(p, size);
+	vttm_set_delay(1);
+	ASSERT_EQ(0, vttm_wait(v2, fast, 5000000000LL));
+	vttm_close_bo(v, slow);
+	vttm_close_bo(v2, fast);
+	if (fast2)
+		vttm_close_bo(v2, fast2);
+}
+
+TEST_F(engine, source_busy_until_every_reader_is_done)
+{
+	two_readers(_metadata, &self->v, &self->v, self->a);
+}
+
+TEST_F(engine, source_busy_until_every_client_reading_it_is_done)
+{
+	struct vttm v2;
+
+	ASSERT_EQ(0, vttm_open(&v2));
+	two_readers(_metadata, &self->v, &v2, self->a);
+	close(v2.fd);
 }
 
 TEST_HARNESS_MAIN

@@ -4,7 +4,7 @@
  * backend. The task backed the BO up itself, so the shmem pages and their
  * swap entries belong to its cgroup, and bringing them back in charges
  * the cgroup: with nothing left to reclaim there (no swap for the cgroup,
- * its memory filled), the charges fail. The fault must neither spin (the
+ * its memory locked and at the limit), the charges fail. The fault must neither spin (the
  * memcg's reclaim never asks the device's shrinker, so refaulting until
  * the restore works would spin forever) nor wake the OOM killer: it ends,
  * with the data intact or with SIGBUS, and the BO's data is still whole
@@ -73,11 +73,18 @@ static void child(struct vttm *v, uint32_t h, const uint64_t *p)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (anon == MAP_FAILED || vm_cgroup_value(CGROUP, "memory.stat", "anon") < (8 << 20))
 		_exit(SETUP_FAILED);
-	/* the limit just above what the cgroup holds now */
+	/*
+	 * Nothing of this task's may go either (its text would be charged
+	 * again when it faults back, and the OOM killer would run for
+	 * that), then the limit at what the cgroup holds now: every page
+	 * the restore brings in must be charged and cannot be.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		_exit(SETUP_FAILED);
 	cur = cg_read("memory.current");
 	if (cur < 0)
 		_exit(SETUP_FAILED);
-	snprintf(buf, sizeof(buf), "%lld", (cur + (64 << 10)) & ~4095LL);
+	snprintf(buf, sizeof(buf), "%lld", cur);
 	cg_write("memory.max", buf);
 
 	_exit(vm_mismatches(p, BO_SIZE, SEED) ? CORRUPT : INTACT);

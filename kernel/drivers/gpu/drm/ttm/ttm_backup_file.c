@@ -396,16 +396,26 @@ struct ttm_backup_file *ttm_backup_file_open(const char *path, u64 size)
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_open);
 
+static void ttm_backup_file_release_later(struct kref *ref)
+{
+	/* the caller releases the store itself */
+}
+
 /**
  * ttm_backup_file_put() - Drop the device's reference to a store
  * @store: The store, or NULL.
  *
- * The block device is released once no tt has storage there any more.
+ * The block device is released once no tt has storage there any more:
+ * here, before returning, if no tt has (so that whoever chose another
+ * backend can use the device at once), else when the last tt lets go.
+ *
+ * Context: Process context; takes the block device's open_mutex.
  */
 void ttm_backup_file_put(struct ttm_backup_file *store)
 {
-	if (store)
-		kref_put(&store->ref, ttm_backup_file_release);
+	might_sleep();
+	if (store && kref_put(&store->ref, ttm_backup_file_release_later))
+		ttm_backup_file_release_work(&store->release_work);
 }
 EXPORT_SYMBOL_GPL(ttm_backup_file_put);
 

@@ -129,15 +129,25 @@ static void vttm_debugfs_init(struct drm_minor *minor)
 	ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
 	debugfs_create_file("direct_reclaim", 0200, dir, vdev,
 			    &vttm_direct_reclaim_fops);
+	debugfs_create_atomic_t("engine_timeouts", 0444, dir,
+				&vdev->engine.timeouts);
+	debugfs_create_bool("engine_alloc_in_signalling", 0600, dir,
+			    &vdev->engine.alloc_in_signalling);
 }
 
 static int vttm_open(struct drm_device *drm, struct drm_file *file)
 {
 	struct vttm_file *vfile = kzalloc(sizeof(*vfile), GFP_KERNEL);
+	int ret;
 
 	if (!vfile)
 		return -ENOMEM;
 	kref_init(&vfile->ref);
+	ret = vttm_engine_file_init(&to_vttm(drm)->engine, &vfile->entity);
+	if (ret) {
+		kfree(vfile);
+		return ret;
+	}
 	file->driver_priv = vfile;
 
 	return 0;
@@ -159,7 +169,11 @@ void vttm_file_put(struct vttm_file *vfile)
 
 static void vttm_postclose(struct drm_device *drm, struct drm_file *file)
 {
-	vttm_file_put(file->driver_priv);
+	struct vttm_file *vfile = file->driver_priv;
+
+	/* queued jobs get to run (for a while), then the rest are dropped */
+	drm_sched_entity_destroy(&vfile->entity);
+	vttm_file_put(vfile);
 }
 
 static const struct drm_driver vttm_driver = {
@@ -314,7 +328,7 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 		goto err_devres;
 	}
 
-	ret = vttm_engine_init(&vdev->engine);
+	ret = vttm_engine_init(&vdev->engine, &pdev->dev);
 	if (ret)
 		goto err_vram;
 

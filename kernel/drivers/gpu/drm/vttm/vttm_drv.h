@@ -68,11 +68,16 @@ struct vttm_device {
  * struct vttm_file - A client of the device
  * @ref: The file's reference and one per engine job it submitted: jobs
  * may finish after the file is closed.
+ * @entity: The client's queue on the engine's scheduler.
+ * @jobs: The client's jobs submitted and not freed, at most
+ * %VTTM_JOBS_PER_CLIENT.
  * @engine_ns: Time the engine spent on the client's jobs (fdinfo
  * drm-engine-copy).
  */
 struct vttm_file {
 	struct kref ref;
+	struct drm_sched_entity entity;
+	atomic_t jobs;
 	atomic64_t engine_ns;
 };
 

@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The vttm engine. A job copies or fills whole pages of BOs in VRAM or TT; its
- * fence is added to the BOs' reservations at submission and signalled by
- * a worker once the job is done, engine_delay_ms later and after the jobs
- * it depends on (the fences its BOs had at submission). While it is
- * pending the BOs are busy: direct reclaim passes them over, kswapd and
- * the forced shrink wait for the fence. The pages cannot go away under
- * the worker, because TTM frees, backs up or moves a BO's memory only
- * when it is idle.
+ * The vttm engine, on the DRM GPU scheduler. Each client (DRM file) has a
+ * scheduler entity. A job's dependencies, the fences its BOs hold when it
+ * is submitted, are resolved by the scheduler with fence callbacks, never
+ * by a worker that blocks; what goes into the BOs' reservations is the
+ * job's finished fence, in its entity's fence context, and the fences of
+ * one context signal in order: a later job's fence never stands in for an
+ * earlier one that is still running. While a job is pending its BOs are
+ * busy: direct reclaim passes them over, kswapd and the forced shrink
+ * wait for the fence. The pages cannot go away under the engine, because
+ * TTM frees, backs up or moves a BO's memory only when it is idle.
+ *
+ * The "hardware" is a ring: the jobs the scheduler runs go on it in order
+ * and are completed in order by one work item, each engine_delay_ms after
+ * the previous one (or after it was run, if later), signalling a ring
+ * fence. That work item is the fence signalling path: annotated as such,
+ * it must not allocate memory or take a lock that reclaim takes, which
+ * lockdep checks (the debugfs knob engine_alloc_in_signalling breaks the
+ * rule on purpose, to show that it does).
  */
 
 #include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
@@ -23,6 +34,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_ttm_helper.h>
+#include <drm/gpu_scheduler.h>
 #include <drm/ttm/ttm_tt.h>
 #include <drm/vttm_drm.h>
 
@@ -31,11 +43,17 @@
 #include "vttm_drv.h"
 #include "vttm_engine.h"
 
+/* A job can take this long before the scheduler reports it; it goes on. */
+#define VTTM_JOB_TIMEOUT_MS	10000
+
 struct vttm_job {
-	struct delayed_work work;
+	struct drm_sched_job base;
+	/* the ring's fence, once the scheduler has run the job */
+	struct dma_fence ring_fence;
+	struct list_head ring_link;
+	bool on_ring;
 	struct vttm_device *vdev;
 	struct vttm_file *vfile;
-	struct dma_fence fence;
 	struct vttm_bo *src;
 	struct vttm_bo *dst;
 	/* where the BOs are in VRAM, or NULL for TT: fixed while busy */
@@ -43,10 +61,13 @@ struct vttm_job {
 	void *dst_vram;
 	struct drm_vttm_exec args;
 	u64 delay_ns;
-	/* implicit sync: what was pending on the BOs when the job came */
-	struct dma_fence **deps[2];
-	unsigned int nr_deps[2];
+	u64 due_ns;
 };
+
+static struct vttm_job *to_vttm_job(struct drm_sched_job *sched_job)
+{
+	return container_of(sched_job, struct vttm_job, base);
+}
 
 static const char *vttm_fence_driver_name(struct dma_fence *fence)
 {
@@ -55,12 +76,14 @@ static const char *vttm_fence_driver_name(struct dma_fence *fence)
 
 static const char *vttm_fence_timeline_name(struct dma_fence *fence)
 {
-	return "engine";
+	return "ring";
 }
 
+/* The job lives as long as its ring fence: the scheduler's fence holds it. */
 static void vttm_fence_release(struct dma_fence *fence)
 {
-	kfree_rcu(container_of(fence, struct vttm_job, fence), fence.rcu);
+	kfree_rcu(container_of(fence, struct vttm_job, ring_fence),
+		  ring_fence.rcu);
 }
 
 static const struct dma_fence_ops vttm_fence_ops = {
@@ -83,7 +106,8 @@ static void vttm_job_unmap(void *vram, void *addr)
 		kunmap_local(addr);
 }
 
-static void vttm_job_run(struct vttm_job *job)
+/* What the engine does for a job: copy or fill its pages. */
+static void vttm_job_execute(struct vttm_job *job)
 {
 	const struct drm_vttm_exec *a = &job->args;
 	pgoff_t dst_first = a->dst_offset >> PAGE_SHIFT;
@@ -111,49 +135,129 @@ static void vttm_job_run(struct vttm_job *job)
 	}
 }
 
-static void vttm_job_put_deps(struct vttm_job *job, bool wait)
+/*
+ * The ring: complete the jobs that are due, oldest first, and come back
+ * when the next one is. Fences are signalled here, so nothing here may
+ * wait for reclaim: no allocation, no lock that a shrinker takes.
+ */
+static void vttm_ring_work(struct work_struct *work)
 {
-	unsigned int i, k;
+	struct vttm_engine *engine = container_of(to_delayed_work(work),
+						  struct vttm_engine, ring_work);
+	bool cookie = dma_fence_begin_signalling();
+	struct vttm_job *job;
+	u64 now, start;
 
-	for (i = 0; i < ARRAY_SIZE(job->deps); i++) {
-		for (k = 0; k < job->nr_deps[i]; k++) {
-			if (wait)
-				dma_fence_wait(job->deps[i][k], false);
-			dma_fence_put(job->deps[i][k]);
+	for (;;) {
+		spin_lock(&engine->ring_lock);
+		job = list_first_entry_or_null(&engine->ring, struct vttm_job,
+					       ring_link);
+		spin_unlock(&engine->ring_lock);
+		if (!job)
+			break;
+		now = ktime_get_ns();
+		if (job->due_ns > now) {
+			queue_delayed_work(engine->ring_wq, &engine->ring_work,
+					   nsecs_to_jiffies(job->due_ns - now));
+			break;
 		}
-		kfree(job->deps[i]);
-		job->deps[i] = NULL;
-		job->nr_deps[i] = 0;
+
+		start = now;
+		vttm_job_execute(job);
+		if (READ_ONCE(engine->alloc_in_signalling))
+			kfree(kmalloc(64, GFP_KERNEL));	/* the bug lockdep must see */
+		/* the engine was busy for the job's delay and its copy */
+		atomic64_add(job->delay_ns + ktime_get_ns() - start,
+			     &job->vfile->engine_ns);
+
+		spin_lock(&engine->ring_lock);
+		list_del(&job->ring_link);
+		dma_fence_signal_locked(&job->ring_fence);
+		spin_unlock(&engine->ring_lock);
 	}
+	dma_fence_end_signalling(cookie);
 }
 
-static void vttm_job_work(struct work_struct *work)
+/* The scheduler runs a job whose dependencies have signalled: ring it. */
+static struct dma_fence *vttm_sched_run_job(struct drm_sched_job *sched_job)
 {
-	struct vttm_job *job = container_of(to_delayed_work(work),
-					    struct vttm_job, work);
-	struct vttm_engine *engine;
+	struct vttm_job *job = to_vttm_job(sched_job);
+	struct vttm_engine *engine = &job->vdev->engine;
+	u64 now = ktime_get_ns();
+	bool first;
 
-	/* Earlier jobs on these BOs finish first, as on a real engine. */
-	u64 start;
+	/* its client went away before it ran: nothing to do */
+	if (sched_job->s_fence->finished.error)
+		return NULL;
 
-	vttm_job_put_deps(job, true);
-	start = ktime_get_ns();
-	vttm_job_run(job);
-	/* the engine was busy for the job's delay and its copy */
-	atomic64_add(job->delay_ns + ktime_get_ns() - start,
-		     &job->vfile->engine_ns);
-	dma_fence_signal(&job->fence);
+	spin_lock(&engine->ring_lock);
+	dma_fence_init(&job->ring_fence, &vttm_fence_ops, &engine->ring_lock,
+		       engine->context, ++engine->seqno);
+	job->on_ring = true;
+	job->due_ns = max(now, engine->last_due_ns) + job->delay_ns;
+	engine->last_due_ns = job->due_ns;
+	first = list_empty(&engine->ring);
+	list_add_tail(&job->ring_link, &engine->ring);
+	spin_unlock(&engine->ring_lock);
+	if (first)
+		queue_delayed_work(engine->ring_wq, &engine->ring_work,
+				   nsecs_to_jiffies(job->due_ns - now));
+
+	/* the scheduler's reference; the job keeps its own until freed */
+	return dma_fence_get(&job->ring_fence);
+}
+
+/*
+ * The engine does not hang: a job past the timeout is only slow (a long
+ * engine_delay_ms, a big copy under emulation). Count it, put it back on
+ * the pending list the scheduler took it from, and let it finish.
+ */
+static enum drm_gpu_sched_stat
+vttm_sched_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+	struct vttm_job *job = to_vttm_job(sched_job);
+
+	atomic_inc(&job->vdev->engine.timeouts);
+	drm_warn_once(&job->vdev->drm, "engine job slower than %u ms\n",
+		      VTTM_JOB_TIMEOUT_MS);
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+/* The job is done (or was killed): let go of what it held. */
+static void vttm_sched_free_job(struct drm_sched_job *sched_job)
+{
+	struct vttm_job *job = to_vttm_job(sched_job);
+	struct vttm_device *vdev = job->vdev;
+	struct vttm_file *vfile = job->vfile;
+
+	drm_sched_job_cleanup(sched_job);
 	/* the engine may sleep once idle for autosuspend_ms */
-	vttm_pm_put(job->vdev);
+	vttm_pm_put(vdev);
 	if (job->src)
 		ttm_bo_put(&job->src->tbo);
 	ttm_bo_put(&job->dst->tbo);
-	engine = &job->vdev->engine;
-	vttm_file_put(job->vfile);
-	dma_fence_put(&job->fence);
-	if (atomic_dec_and_test(&engine->jobs))
-		wake_up_var(&engine->jobs);
+	if (job->on_ring)
+		dma_fence_put(&job->ring_fence);
+	else
+		kfree(job);
+
+	atomic_dec(&vfile->jobs);
+	wake_up_var(&vfile->jobs);
+	vttm_file_put(vfile);
+	if (atomic_dec_and_test(&vdev->engine.jobs))
+		wake_up_var(&vdev->engine.jobs);
 }
+
+static const struct drm_sched_backend_ops vttm_sched_ops = {
+	.run_job = vttm_sched_run_job,
+	.timedout_job = vttm_sched_timedout_job,
+	.free_job = vttm_sched_free_job,
+};
 
 /* Where a reserved BO is in VRAM, or NULL if in TT. */
 static void *vttm_job_vram(struct vttm_bo *bo)
@@ -206,14 +310,14 @@ static int vttm_exec_check_bos(const struct drm_vttm_exec *a,
 int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct vttm_device *vdev = to_vttm(drm);
-	struct vttm_engine *engine = &vdev->engine;
+	struct vttm_file *vfile = file->driver_priv;
 	struct ttm_operation_ctx ctx = {
 		.interruptible = true,
 		.gfp_retry_mayfail = true,
 	};
 	struct drm_gem_object *src = NULL, *dst;
 	struct drm_vttm_exec *args = data;
-	unsigned int delay_ms;
+	struct dma_fence *done;
 	struct drm_exec exec;
 	struct vttm_job *job;
 	int ret;
@@ -236,23 +340,34 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret)
 		goto out_put;
 
+	/* A client with too much queued waits for its own jobs to finish. */
+	ret = wait_var_event_interruptible(&vfile->jobs,
+					   atomic_add_unless(&vfile->jobs, 1,
+							     VTTM_JOBS_PER_CLIENT));
+	if (ret)
+		goto out_put;
+
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
 	if (!job) {
 		ret = -ENOMEM;
-		goto out_put;
+		goto out_slot;
 	}
 	job->args = *args;
 	job->vdev = vdev;
-	job->vfile = file->driver_priv;
+	job->vfile = vfile;
 	job->dst = to_vttm_bo(drm_gem_ttm_of_gem(dst));
 	job->src = src ? to_vttm_bo(drm_gem_ttm_of_gem(src)) : NULL;
+	job->delay_ns = (u64)READ_ONCE(vttm_engine_delay_ms) * NSEC_PER_MSEC;
+
+	ret = drm_sched_job_init(&job->base, &vfile->entity, 1, vfile,
+				 file->client_id);
+	if (ret)
+		goto out_free;
 
 	/* The engine needs the device awake until the job is done. */
 	ret = vttm_pm_get(vdev);
-	if (ret < 0) {
-		kfree(job);
-		goto out_put;
-	}
+	if (ret < 0)
+		goto out_cleanup;
 
 	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
 		      DRM_EXEC_IGNORE_DUPLICATES, 2);
@@ -290,39 +405,40 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 		vttm_bo_to_device(job->src, false);
 
 	/* The destination waits for everything, the source for writers. */
-	ret = dma_resv_get_fences(dst->resv, DMA_RESV_USAGE_READ,
-				  &job->nr_deps[0], &job->deps[0]);
+	ret = drm_sched_job_add_implicit_dependencies(&job->base, dst, true);
 	if (!ret && src && src != dst)
-		ret = dma_resv_get_fences(src->resv, DMA_RESV_USAGE_WRITE,
-					  &job->nr_deps[1], &job->deps[1]);
+		ret = drm_sched_job_add_implicit_dependencies(&job->base, src,
+							      false);
 	if (ret)
 		goto out_exec;
 
-	dma_fence_init(&job->fence, &vttm_fence_ops, &engine->fence_lock,
-		       engine->context, atomic64_inc_return(&engine->seqno));
-	dma_resv_add_fence(dst->resv, &job->fence, DMA_RESV_USAGE_WRITE);
+	drm_sched_job_arm(&job->base);
+	done = &job->base.s_fence->finished;
+	dma_resv_add_fence(dst->resv, done, DMA_RESV_USAGE_WRITE);
 	if (src && src != dst)
-		dma_resv_add_fence(src->resv, &job->fence, DMA_RESV_USAGE_READ);
+		dma_resv_add_fence(src->resv, done, DMA_RESV_USAGE_READ);
 	drm_exec_fini(&exec);
 
-	/* The job holds its BOs until it is done; the lookups' refs go. */
+	/* The job holds its BOs until it is freed; the lookups' refs go. */
 	ttm_bo_get(&job->dst->tbo);
 	if (job->src)
 		ttm_bo_get(&job->src->tbo);
-	INIT_DELAYED_WORK(&job->work, vttm_job_work);
-	kref_get(&job->vfile->ref);
-	delay_ms = READ_ONCE(vttm_engine_delay_ms);
-	job->delay_ns = (u64)delay_ms * NSEC_PER_MSEC;
-	atomic_inc(&engine->jobs);
-	queue_delayed_work(engine->wq, &job->work, msecs_to_jiffies(delay_ms));
+	kref_get(&vfile->ref);
+	atomic_inc(&vdev->engine.jobs);
+	drm_sched_entity_push_job(&job->base);
 	ret = 0;
 	goto out_put;
 
 out_exec:
 	drm_exec_fini(&exec);
-	vttm_job_put_deps(job, false);
 	vttm_pm_put(vdev);
+out_cleanup:
+	drm_sched_job_cleanup(&job->base);
+out_free:
 	kfree(job);
+out_slot:
+	atomic_dec(&vfile->jobs);
+	wake_up_var(&vfile->jobs);
 out_put:
 	if (src)
 		drm_gem_object_put(src);
@@ -331,34 +447,68 @@ out_put:
 }
 
 /**
+ * vttm_engine_file_init() - Set up a client's scheduler entity
+ * @engine: The device's engine.
+ * @entity: The client's entity; drm_sched_entity_destroy() it when the
+ * client goes.
+ *
+ * Return: 0 or a negative error code.
+ */
+int vttm_engine_file_init(struct vttm_engine *engine,
+			  struct drm_sched_entity *entity)
+{
+	struct drm_gpu_scheduler *sched = &engine->sched;
+
+	return drm_sched_entity_init(entity, DRM_SCHED_PRIORITY_NORMAL, &sched,
+				     1, NULL);
+}
+
+/**
  * vttm_engine_init() - Start a device's engine
  * @engine: The engine.
+ * @dev: The device, for the scheduler's messages.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 or a negative error code.
  */
-int vttm_engine_init(struct vttm_engine *engine)
+int vttm_engine_init(struct vttm_engine *engine, struct device *dev)
 {
-	/*
-	 * Not ordered: a job waiting for an earlier one must not hold up the
-	 * worker that earlier job needs. Dependencies give the order.
-	 */
-	engine->wq = alloc_workqueue("vttm-engine", WQ_UNBOUND, 0);
-	if (!engine->wq)
+	const struct drm_sched_init_args args = {
+		.ops = &vttm_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		/* the ring's slots: jobs run and not yet done */
+		.credit_limit = 2 * VTTM_JOBS_PER_CLIENT,
+		.timeout = msecs_to_jiffies(VTTM_JOB_TIMEOUT_MS),
+		.name = "vttm-engine",
+		.dev = dev,
+	};
+	int ret;
+
+	/* ordered: one ring, completing jobs one after the other */
+	engine->ring_wq = alloc_ordered_workqueue("vttm-ring", WQ_MEM_RECLAIM);
+	if (!engine->ring_wq)
 		return -ENOMEM;
-	spin_lock_init(&engine->fence_lock);
+	INIT_DELAYED_WORK(&engine->ring_work, vttm_ring_work);
+	spin_lock_init(&engine->ring_lock);
+	INIT_LIST_HEAD(&engine->ring);
 	engine->context = dma_fence_context_alloc(1);
+
+	ret = drm_sched_init(&engine->sched, &args);
+	if (ret) {
+		destroy_workqueue(engine->ring_wq);
+		return ret;
+	}
 
 	return 0;
 }
 
 /**
  * vttm_engine_fini() - Finish every job and stop the engine
- * @engine: The engine.
+ * @engine: The engine. Every client's entity is gone.
  */
 void vttm_engine_fini(struct vttm_engine *engine)
 {
-	/* delayed jobs may still be timers, not work on the queue yet */
 	wait_var_event(&engine->jobs, !atomic_read(&engine->jobs));
-	drain_workqueue(engine->wq);
-	destroy_workqueue(engine->wq);
+	drm_sched_fini(&engine->sched);
+	cancel_delayed_work_sync(&engine->ring_work);
+	destroy_workqueue(engine->ring_wq);
 }
