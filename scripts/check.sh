@@ -95,6 +95,14 @@ if ((kernel_ok)); then
 	VM_NAME="swiotlb" VM_APPEND="swiotlb=force" VM_TESTS="vttm-dma,vttm-engine" \
 		"$ROOT/scripts/vm.sh" test
 	counts vm-dma "$BUILD/vm/swiotlb/counts"
+
+	# Tests that provoke a lockdep report on purpose, which turns lockdep
+	# off for the rest of the boot: a boot of their own.
+	stamp vm-lockdep
+	VM_NAME="lockdep" VM_TESTS="splat-*" \
+		VM_EXPECT_SPLAT='possible circular locking dependency' \
+		"$ROOT/scripts/vm.sh" test
+	counts vm-lockdep "$BUILD/vm/lockdep/counts"
 fi
 
 # What failed, by name, next to the summary: CI shows only the tail.
@@ -105,7 +113,7 @@ echo "==== failures"
 		sed -E 's/^\[[0-9:]*\] =* */kunit: /; s/ =*$//'
 	grep -hE '^kunit-log: (failed|missing)' "$BUILD/kunit.log" 2>/dev/null
 	grep -hE '^ *not ok' "$RESULTS/host.log" 2>/dev/null | sed 's/^ */host: /'
-	for v in test swiotlb; do
+	for v in test swiotlb lockdep; do
 		grep -hE '^(# )?not ok' "$BUILD/vm/$v/result.tap" 2>/dev/null | sed "s/^/vm-$v: /"
 	done
 } | head -40

@@ -12,7 +12,9 @@
 # VM_ACCEL (kvm, tcg; default: KVM if it boots a kernel, else TCG),
 # VM_VRAM_MB (vttm's fake VRAM, 32: it comes out of the guest's RAM),
 # VM_APPEND (more kernel arguments, e.g. swiotlb=force), VM_BACKUP_DISK
-# (size of /dev/vdb, the file backup backend's disk, 1G).
+# (size of /dev/vdb, the file backup backend's disk, 1G), VM_EXPECT_SPLAT
+# (an extended regex: the kernel log must hold a splat matching it and no
+# other, for tests that provoke one on purpose).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -156,8 +158,20 @@ if [[ -f "$RUN/result.tap" ]]; then
 fi
 
 # The splat scan is a test of its own: every run must leave the kernel
-# log clean.
-if splats=$("$ROOT/scripts/vm/scan-dmesg.sh" "$RUN/dmesg.txt" "$RUN/console.log"); then
+# log clean, or, with VM_EXPECT_SPLAT, hold the splat its tests provoke
+# and nothing else.
+splats=$("$ROOT/scripts/vm/scan-dmesg.sh" "$RUN/dmesg.txt" "$RUN/console.log") || true
+if [[ -n "${VM_EXPECT_SPLAT:-}" ]]; then
+	others=$(grep -vE -- "$VM_EXPECT_SPLAT" <<<"$splats" | grep . || true)
+	if ! grep -qE -- "$VM_EXPECT_SPLAT" <<<"$splats"; then
+		fail "the kernel log lacks the expected splat ($VM_EXPECT_SPLAT); see $RUN/console.log"
+	elif [[ -n "$others" ]]; then
+		echo "$others" | sed 's/^/vm-test: /' >&2
+		fail "kernel log reports more than the expected splat (above); see $RUN/console.log"
+	else
+		passed=$((passed + 1))
+	fi
+elif [[ -z "$splats" ]]; then
 	passed=$((passed + 1))
 else
 	echo "$splats" | sed 's/^/vm-test: /' >&2

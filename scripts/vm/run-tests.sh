@@ -22,7 +22,12 @@ emit() { printf '%s\n' "$*" | tee -a "$TAP"; }
 
 selected() {
 	local name=$1 pat
-	[[ -z "$FILTER" || "$FILTER" == all ]] && return 0
+	# splat-* tests make the kernel report a bug on purpose (lockdep then
+	# turns itself off): they run only when named, in a boot of their own
+	if [[ -z "$FILTER" || "$FILTER" == all ]]; then
+		[[ "$name" != splat-* ]]
+		return
+	fi
 	IFS=, read -ra pats <<<"$FILTER"
 	for pat in "${pats[@]}"; do
 		# shellcheck disable=SC2053

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The VM runner must fail the run when a guest test fails, when the kernel
-# WARNs although every test passed, and when the guest hangs. Each case
+# WARNs although every test passed, when a splat a test expects does not
+# come (or another comes with it), and when the guest hangs. Each case
 # boots the real VM kernel with a test-only injection and no other tests.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +43,30 @@ if ((rc != 0)) && grep -q '^ok 1 injected-warn' "$BUILD/vm/selftest-warn/result.
 	ok "a kernel WARN fails the run although every test passed"
 else
 	not_ok "a kernel WARN fails the run although every test passed" "exit $rc" "$out"
+fi
+
+# A run whose tests provoke a splat on purpose (VM_EXPECT_SPLAT) passes
+# only if that splat is in the log, and nothing else is.
+out=$(run_vm selftest-expect-warn VM_INJECT=warn VM_EXPECT_SPLAT='cut here|lkdtm_WARNING')
+rc=$?
+if ((rc == 0)) && grep -q '^passed 2$' "$BUILD/vm/selftest-expect-warn/counts"; then
+	ok "an expected splat passes the run"
+else
+	not_ok "an expected splat passes the run" "exit $rc" "$out"
+fi
+out=$(run_vm selftest-expect-other VM_INJECT=warn VM_EXPECT_SPLAT='lkdtm_WARNING')
+rc=$?
+if ((rc != 0)) && grep -q 'more than the expected splat' <<<"$out"; then
+	ok "a splat besides the expected one fails the run"
+else
+	not_ok "a splat besides the expected one fails the run" "exit $rc" "$out"
+fi
+out=$(run_vm selftest-expect-missing VM_EXPECT_SPLAT='possible circular locking dependency')
+rc=$?
+if ((rc != 0)) && grep -q 'lacks the expected splat' <<<"$out"; then
+	ok "an expected splat that does not come fails the run"
+else
+	not_ok "an expected splat that does not come fails the run" "exit $rc" "$out"
 fi
 
 start=$(date +%s)

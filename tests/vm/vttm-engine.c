@@ -6,6 +6,7 @@
  * the engine wrote is lost. A BO read by several jobs stays busy until
  * the last of them is done, whatever order they were queued in.
  */
+#include <signal.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -189,6 +190,47 @@ TEST_F(engine, source_busy_until_every_client_reading_it_is_done)
 
 	ASSERT_EQ(0, vttm_open(&v2));
 	two_readers(_metadata, &self->v, &v2, self->a);
+	close(v2.fd);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * One client cannot queue unbounded work: with its 64 jobs queued behind
+ * a slow one, its next exec waits (a signal interrupts it: -EINTR), while
+ * another client still gets its job in.
+ */
+TEST_F(engine, a_client_queues_at_most_64_jobs)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct vttm v2;
+	uint32_t h2;
+	int i;
+
+	ASSERT_EQ(0, vttm_open(&v2));
+	ASSERT_EQ(0, vttm_create(&v2, 4096, VTTM_PLACEMENT_TT, 0, &h2, NULL));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, vttm_set_delay(1500));
+	ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, 4096, 1));
+	ASSERT_EQ(0, vttm_set_delay(0));
+	for (i = 1; i < 64; i++)
+		ASSERT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, 4096, i));
+
+	alarm(1);
+	EXPECT_EQ(-EINTR, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, 4096, 64))
+		TH_LOG("a 65th job was queued");
+	alarm(0);
+	/* another client is not held up by this one's queue */
+	EXPECT_EQ(0, vttm_exec(&v2, VTTM_EXEC_FILL, 0, h2, 0, 0, 4096, 7));
+	/* once the slow job is done, there is room again */
+	ASSERT_EQ(0, vttm_wait(&self->v, self->a, 10000000000LL));
+	EXPECT_EQ(0, vttm_exec(&self->v, VTTM_EXEC_FILL, 0, self->a, 0, 0, 4096, 64));
+	ASSERT_EQ(0, vttm_wait(&self->v, self->a, 10000000000LL));
+	ASSERT_EQ(0, vttm_wait(&v2, h2, 10000000000LL));
+	signal(SIGALRM, SIG_DFL);
+	vttm_close_bo(&v2, h2);
 	close(v2.fd);
 }
 
