@@ -96,7 +96,7 @@ int cmd_list(struct ctx *c)
 
 static const char *const shrink_keys[] = {
 	"requested_bytes", "freed_bytes", "purged_bytes", "backed_up_bytes",
-	"scanned_bos", "duration_ns", "status",
+	"scanned_bos", "skipped_locked", "skipped_busy", "duration_ns", "status",
 };
 
 #define NR_SHRINK_KEYS (sizeof(shrink_keys) / sizeof(shrink_keys[0]))

@@ -213,6 +213,10 @@ struct ttm_shrinker_stats {
  * @purged_bytes: What was purged.
  * @backed_up_bytes: What was backed up.
  * @scanned_bos: BOs looked at.
+ * @skipped_locked: BOs passed over because someone else held them (another
+ * reclaimer, a submission); a forced shrink comes back for them.
+ * @skipped_busy: BOs passed over because the GPU was still using them
+ * past what the shrink may wait for.
  * @duration_ns: How long it took.
  * @last_pass: The last pass run.
  * @status: 0, or the error that stopped it.
@@ -223,6 +227,8 @@ struct ttm_shrink_result {
 	u64 purged_bytes;
 	u64 backed_up_bytes;
 	u64 scanned_bos;
+	u64 skipped_locked;
+	u64 skipped_busy;
 	u64 duration_ns;
 	enum ttm_shrink_pass last_pass;
 	int status;

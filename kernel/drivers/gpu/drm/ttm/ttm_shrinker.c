@@ -103,6 +103,9 @@ unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp)
 }
 EXPORT_SYMBOL(ttm_shrinker_count);
 
+/* Rounds a forced shrink retries for BOs others held, 10 ms apart. */
+#define TTM_SHRINK_LOCKED_RETRIES	100
+
 struct ttm_shrink_run {
 	struct ttm_shrinker *s;
 	struct ttm_shrink_ctx sctx;
@@ -128,6 +131,8 @@ static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 {
 	if (counter)
 		atomic64_inc(counter);
+	if (counter == &run->s->stats.skipped_busy)
+		run->res->skipped_busy++;
 	trace_ttm_shrink_skip(ttm_shrinker_name(run->s), bo->base.size,
 			      run->sctx.pass, reason);
 	return 0;
@@ -313,6 +318,7 @@ static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
 
 		atomic64_add(curs.steps, &s->stats.walk_steps);
 		atomic64_add(curs.skipped_locked, &s->stats.skipped_locked);
+		run->res->skipped_locked += curs.skipped_locked;
 		trace_ttm_lru_walk(ttm_shrinker_name(s), ttm_shrinker_mem_types[i],
 				   run->sctx.pass, curs.steps, curs.skipped_locked,
 				   run->freed - freed_before);
@@ -447,7 +453,10 @@ static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
  *
  * All passes, GPU waits and writeback included; the driver's begin
  * callback may resume the device. Repeats until the target is met or a
- * round frees nothing. For the shrink debugfs node and tests.
+ * round frees nothing. A round that freed nothing because others held
+ * BOs (kswapd backing one up, a submission) is tried again a little later,
+ * for up to a second: the BO they held is usually what count() promised.
+ * For the shrink debugfs node and tests.
  *
  * Return: 0, -EINVAL for a size of zero or too large to be a number of
  * pages, or -EINTR when interrupted.
@@ -457,6 +466,7 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 {
 	bool purge_only = flags & TTM_SHRINK_PURGE_ONLY;
 	unsigned long target, freed = 0;
+	unsigned int retries = 0;
 	u64 start;
 
 	if (flags & ~(TTM_SHRINK_ALL | TTM_SHRINK_PURGE_ONLY))
@@ -481,13 +491,23 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), target,
 				    GFP_KERNEL, false);
 	while (freed < target) {
+		u64 locked = result->skipped_locked;
 		unsigned long got = ttm_shrinker_run(shrinker, target - freed,
 						     GFP_KERNEL,
 						     TTM_SHRINK_CALLER_FORCED,
 						     purge_only, result);
 
-		if (!got)
-			break;
+		if (!got) {
+			if (result->skipped_locked == locked ||
+			    ++retries > TTM_SHRINK_LOCKED_RETRIES)
+				break;
+			if (schedule_timeout_killable(msecs_to_jiffies(10)) &&
+			    fatal_signal_pending(current)) {
+				result->status = -EINTR;
+				break;
+			}
+			continue;
+		}
 		freed += got;
 		if (fatal_signal_pending(current)) {
 			result->status = -EINTR;

@@ -165,6 +165,8 @@ static int ttm_shrinker_shrink_show(struct seq_file *m, void *data)
 	seq_printf(m, "purged_bytes: %llu\n", r.purged_bytes);
 	seq_printf(m, "backed_up_bytes: %llu\n", r.backed_up_bytes);
 	seq_printf(m, "scanned_bos: %llu\n", r.scanned_bos);
+	seq_printf(m, "skipped_locked: %llu\n", r.skipped_locked);
+	seq_printf(m, "skipped_busy: %llu\n", r.skipped_busy);
 	seq_printf(m, "duration_ns: %llu\n", r.duration_ns);
 	seq_printf(m, "status: %d\n", r.status);
 

@@ -245,6 +245,7 @@ struct rp_async {
 	struct ttm_shrinker *s;
 	struct completion done;
 	unsigned long freed;
+	struct ttm_shrink_result r;	/* a forced shrink's */
 	bool kswapd;
 	gfp_t gfp;
 };
@@ -252,7 +253,6 @@ struct rp_async {
 static int rp_async_fn(void *arg)
 {
 	struct rp_async *a = arg;
-	struct ttm_shrink_result r;
 
 	if (a->kswapd) {
 		a->freed = ttm_shrinker_scan(a->s, ULONG_MAX / 2, a->gfp,
@@ -260,8 +260,8 @@ static int rp_async_fn(void *arg)
 	} else if (a->gfp) {
 		a->freed = rp_direct_scan(a->s, ULONG_MAX / 2, a->gfp);
 	} else {
-		ttm_shrinker_shrink(a->s, 0, TTM_SHRINK_ALL, &r);
-		a->freed = r.freed_bytes >> PAGE_SHIFT;
+		ttm_shrinker_shrink(a->s, 0, TTM_SHRINK_ALL, &a->r);
+		a->freed = a->r.freed_bytes >> PAGE_SHIFT;
 	}
 	complete(&a->done);
 
@@ -568,6 +568,43 @@ static void ttm_reclaim_deleted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&rp_prepares), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.backup_bytes), 0);
 	ttm_shrinker_mod_pages(s, -16, 0);
+}
+
+/*
+ * A forced shrink finds the one BO it could free held by someone else
+ * (kswapd backing it up, a submission): it comes back for it rather than
+ * report nothing freed, and its result says what it found locked.
+ */
+static void ttm_reclaim_forced_waits_out_locked(struct kunit *test)
+{
+	struct rp_priv *priv = test->priv;
+	struct ttm_buffer_object *bo;
+	struct rp_async a = { };
+	int i;
+
+	/* room to back up into: UML has no swap for shmem */
+	ttm_kunit_use_backup_file(test, rp_bdev(test), 64);
+	rp_shrinker(test);
+	bo = &rp_bo_new(test, 0, TTM_PL_SYSTEM, 16)->bo;
+	ttm_shrinker_mod_pages(priv->shrinker, 16, 0);
+
+	dma_resv_lock(bo->base.resv, NULL);
+	a.s = priv->shrinker;
+	rp_async_start(test, &a);
+	/* let go only once the shrink has found it locked */
+	for (i = 0; i < 5000 && !atomic64_read(&priv->shrinker->stats.skipped_locked); i++)
+		usleep_range(1000, 2000);
+	dma_resv_unlock(bo->base.resv);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a.done, 10 * HZ));
+
+	kunit_info(test, "scanned %llu, skipped locked %llu busy %llu, last pass %d, %lld ns",
+		   a.r.scanned_bos, a.r.skipped_locked, a.r.skipped_busy,
+		   a.r.last_pass, a.r.duration_ns);
+	KUNIT_EXPECT_EQ(test, a.freed, 16);
+	KUNIT_EXPECT_GE(test, a.r.skipped_locked, 1);
+	KUNIT_EXPECT_EQ(test, a.r.status, 0);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+	ttm_shrinker_mod_pages(priv->shrinker, -16, 0);
 }
 
 /*
@@ -1081,6 +1118,7 @@ static struct kunit_case ttm_reclaim_paths_cases[] = {
 	KUNIT_CASE_PARAM(ttm_reclaim_backup_gfp, rp_gfp_gen_params),
 	KUNIT_CASE(ttm_reclaim_ghost),
 	KUNIT_CASE(ttm_reclaim_deleted),
+	KUNIT_CASE(ttm_reclaim_forced_waits_out_locked),
 	KUNIT_CASE(ttm_reclaim_storage_ahead),
 	KUNIT_CASE(ttm_reclaim_purge_nofs),
 	KUNIT_CASE(ttm_reclaim_partial_accounting),
