@@ -172,7 +172,7 @@ mkfifo "$S/shrink"
 		case $req in
 		all) printf 'requested_bytes: 0\nfreed_bytes: 104857600\npurged_bytes: 4194304\nbacked_up_bytes: 100663296\nscanned_bos: 30\nduration_ns: 2500000\nstatus: 0\n' ;;
 		purge) printf 'requested_bytes: 0\nfreed_bytes: 8388608\npurged_bytes: 8388608\nbacked_up_bytes: 0\nscanned_bos: 7\nduration_ns: 300000\nstatus: 0\n' ;;
-		*) printf 'requested_bytes: %s\nfreed_bytes: %s\npurged_bytes: 4194304\nbacked_up_bytes: %s\nscanned_bos: 12\nduration_ns: 1500000\nstatus: 0\n' \
+		*) printf 'requested_bytes: %s\nfreed_bytes: %s\npurged_bytes: 4194304\nbacked_up_bytes: %s\nscanned_bos: 12\nskipped_locked: 2\nskipped_busy: 1\nduration_ns: 1500000\nstatus: 0\n' \
 			"$req" "$req" "$((req - 4194304))" ;;
 		esac >"$S/shrink"
 	done
@@ -304,12 +304,18 @@ check "shrink --bytes 512M" 0 x shrink --bytes 512M
 has "shrink prints the request" '^card1 \(vttm\): shrink 512.0 MiB$'
 has "shrink prints the freed bytes" '^  freed_bytes +536870912 +512.0 MiB$'
 has "shrink prints the time" '^  duration_ns +1500000 +1.500 ms$'
+has "shrink prints the BOs it found held" '^  skipped_locked +2$'
 check "shrink --json" 0 x shrink --bytes 4096 --json
 keep
 jqcheck "shrink JSON: the node's result" \
 	'.schema == 1 and .card == "card1" and .request == "4096" and
 	 .requested_bytes == 4096 and .freed_bytes == 4096 and .purged_bytes == 4194304 and
-	 .scanned_bos == 12 and .duration_ns == 1500000 and .status == 0'
+	 .scanned_bos == 12 and .skipped_locked == 2 and .skipped_busy == 1 and
+	 .duration_ns == 1500000 and .status == 0'
+check "shrink --all --json" 0 x --json shrink --all
+keep
+jqcheck "shrink JSON: a key an older kernel does not print is null" \
+	'.skipped_locked == null and .scanned_bos == 30'
 check "shrink --all" 0 x shrink --all
 same "shrink --all writes 'all'" "$(cat "$W/shrink-req")" all
 has "shrink --all prints the result" '^  freed_bytes +104857600 +100.0 MiB$'

@@ -236,7 +236,10 @@ static const char gauges[4][20] = {
 	"shrinkable_bytes", "purgeable_bytes", "backed_up_bytes", "pinned_bytes",
 };
 
-/* Wait up to 30 s for every gauge to be back at @base. Return: 0 or -1. */
+/*
+ * Wait up to 30 s for every gauge to be back at @base (the device
+ * autosuspends again meanwhile). Return: 0 or -1.
+ */
 static int gauges_back(struct vttm *v, const int64_t *base)
 {
 	for (int t = 0; t < 300; t++) {
@@ -282,6 +285,8 @@ TEST_F_TIMEOUT(stress, four_processes_and_forced_shrinks, 600)
 
 	backup0 = vttm_node_value(v, "stats", "backup_bytes");
 	restore0 = vttm_node_value(v, "stats", "restore_bytes");
+	/* pinned_bytes counts vttm's state BO while suspended: start there */
+	ASSERT_EQ(1, vttm_wait_suspended(v));
 	for (i = 0; i < 4; i++)
 		base[i] = vttm_node_value(v, "stats", gauges[i]);
 
@@ -302,12 +307,13 @@ TEST_F_TIMEOUT(stress, four_processes_and_forced_shrinks, 600)
 			long long res[2] = { 0, 0 };
 
 			close(fds[i][0]);
-			if (i < NR_PROCS)
+			if (i < NR_PROCS) {
 				res[0] = worker(i, deadline, &res[1]);
-			else if (i == NR_PROCS)
-				res[1] = node_reader(v, deadline);
-			else
-				res[1] = memory_hog(deadline);
+			} else {
+				res[1] = i == NR_PROCS ? node_reader(v, deadline) :
+					 memory_hog(deadline);
+				res[0] = res[1] < 0;	/* a failed read or hog fails */
+			}
 			if (write(fds[i][1], res, sizeof(res)) != sizeof(res))
 				_exit(2);
 			_exit(res[0] ? 1 : 0);

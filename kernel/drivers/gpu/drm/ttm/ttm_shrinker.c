@@ -454,8 +454,8 @@ static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
  * All passes, GPU waits and writeback included; the driver's begin
  * callback may resume the device. Repeats until the target is met or a
  * round frees nothing. A round that freed nothing because others held
- * BOs (kswapd backing one up, a submission) is tried again a little later,
- * for up to a second: the BO they held is usually what count() promised.
+ * BOs (kswapd backing one up, a submission) is tried again 10 ms later,
+ * 100 times at most: the BO they held is usually what count() promised.
  * For the shrink debugfs node and tests.
  *
  * Return: 0, -EINVAL for a size of zero or too large to be a number of

@@ -143,6 +143,7 @@ static int vttm_open(struct drm_device *drm, struct drm_file *file)
 	if (!vfile)
 		return -ENOMEM;
 	kref_init(&vfile->ref);
+	mutex_init(&vfile->submit_lock);
 	ret = vttm_engine_file_init(&to_vttm(drm)->engine, &vfile->entity);
 	if (ret) {
 		kfree(vfile);
@@ -155,7 +156,10 @@ static int vttm_open(struct drm_device *drm, struct drm_file *file)
 
 static void vttm_file_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct vttm_file, ref));
+	struct vttm_file *vfile = container_of(ref, struct vttm_file, ref);
+
+	mutex_destroy(&vfile->submit_lock);
+	kfree(vfile);
 }
 
 /**

@@ -69,6 +69,8 @@ struct vttm_device {
  * @ref: The file's reference and one per engine job it submitted: jobs
  * may finish after the file is closed.
  * @entity: The client's queue on the engine's scheduler.
+ * @submit_lock: Makes arming a job (which gives it its seqno) and pushing
+ * it to @entity one step, so that the client's jobs run in seqno order.
  * @jobs: The client's jobs submitted and not freed, at most
  * %VTTM_JOBS_PER_CLIENT.
  * @engine_ns: Time the engine spent on the client's jobs (fdinfo
@@ -77,6 +79,7 @@ struct vttm_device {
 struct vttm_file {
 	struct kref ref;
 	struct drm_sched_entity entity;
+	struct mutex submit_lock; /* arm to push of the client's jobs */
 	atomic_t jobs;
 	atomic64_t engine_ns;
 };

@@ -106,6 +106,12 @@ static void vttm_job_unmap(void *vram, void *addr)
 		kunmap_local(addr);
 }
 
+/* Jiffies until @due_ns, rounded up: the ring must not come back early. */
+static unsigned long vttm_ring_delay(u64 due_ns, u64 now)
+{
+	return due_ns > now ? nsecs_to_jiffies(due_ns - now) + 1 : 0;
+}
+
 /* What the engine does for a job: copy or fill its pages. */
 static void vttm_job_execute(struct vttm_job *job)
 {
@@ -158,7 +164,7 @@ static void vttm_ring_work(struct work_struct *work)
 		now = ktime_get_ns();
 		if (job->due_ns > now) {
 			queue_delayed_work(engine->ring_wq, &engine->ring_work,
-					   nsecs_to_jiffies(job->due_ns - now));
+					   vttm_ring_delay(job->due_ns, now));
 			break;
 		}
 
@@ -201,7 +207,7 @@ static struct dma_fence *vttm_sched_run_job(struct drm_sched_job *sched_job)
 	spin_unlock(&engine->ring_lock);
 	if (first)
 		queue_delayed_work(engine->ring_wq, &engine->ring_work,
-				   nsecs_to_jiffies(job->due_ns - now));
+				   vttm_ring_delay(job->due_ns, now));
 
 	/* the scheduler's reference; the job keeps its own until freed */
 	return dma_fence_get(&job->ring_fence);
@@ -224,6 +230,12 @@ vttm_sched_timedout_job(struct drm_sched_job *sched_job)
 	spin_lock(&sched->job_list_lock);
 	list_add(&sched_job->list, &sched->pending_list);
 	spin_unlock(&sched->job_list_lock);
+	/*
+	 * Done while it was off the list: the scheduler's free work found
+	 * nothing to free then and will not look again by itself.
+	 */
+	if (dma_fence_is_signaled(&sched_job->s_fence->finished))
+		drm_sched_wqueue_start(sched);
 
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
@@ -247,6 +259,7 @@ static void vttm_sched_free_job(struct drm_sched_job *sched_job)
 		kfree(job);
 
 	atomic_dec(&vfile->jobs);
+	smp_mb__after_atomic();	/* the waiter's condition, then the wakeup */
 	wake_up_var(&vfile->jobs);
 	vttm_file_put(vfile);
 	if (atomic_dec_and_test(&vdev->engine.jobs))
@@ -412,20 +425,28 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret)
 		goto out_exec;
 
-	drm_sched_job_arm(&job->base);
-	done = &job->base.s_fence->finished;
-	dma_resv_add_fence(dst->resv, done, DMA_RESV_USAGE_WRITE);
-	if (src && src != dst)
-		dma_resv_add_fence(src->resv, done, DMA_RESV_USAGE_READ);
-	drm_exec_fini(&exec);
-
 	/* The job holds its BOs until it is freed; the lookups' refs go. */
 	ttm_bo_get(&job->dst->tbo);
 	if (job->src)
 		ttm_bo_get(&job->src->tbo);
 	kref_get(&vfile->ref);
 	atomic_inc(&vdev->engine.jobs);
+
+	/*
+	 * Seqnos of the client's context are handed out at arm time: arm
+	 * and push in one critical section, with the reservations still
+	 * held, so that the fences of one context go into reservations and
+	 * run in the order of their seqnos.
+	 */
+	mutex_lock(&vfile->submit_lock);
+	drm_sched_job_arm(&job->base);
+	done = &job->base.s_fence->finished;
+	dma_resv_add_fence(dst->resv, done, DMA_RESV_USAGE_WRITE);
+	if (src && src != dst)
+		dma_resv_add_fence(src->resv, done, DMA_RESV_USAGE_READ);
 	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&vfile->submit_lock);
+	drm_exec_fini(&exec);
 	ret = 0;
 	goto out_put;
 
@@ -438,6 +459,7 @@ out_free:
 	kfree(job);
 out_slot:
 	atomic_dec(&vfile->jobs);
+	smp_mb__after_atomic();
 	wake_up_var(&vfile->jobs);
 out_put:
 	if (src)
