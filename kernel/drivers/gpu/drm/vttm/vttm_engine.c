@@ -459,7 +459,7 @@ out_free:
 	kfree(job);
 out_slot:
 	atomic_dec(&vfile->jobs);
-	smp_mb__after_atomic();
+	smp_mb__after_atomic();	/* the waiter's condition, then the wakeup */
 	wake_up_var(&vfile->jobs);
 out_put:
 	if (src)
