@@ -13,7 +13,7 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 	python3 rsync xz-utils patch quilt ccache sparse
 	# VM and tracing
-	qemu-system-x86 bpftrace
+	qemu-system-x86 bpftrace trace-cmd
 	# tools and tests
 	jq libdrm-dev libjson-c-dev pkg-config cppcheck shellcheck clang llvm libclang-rt-14-dev groff-base
 	procps zsh

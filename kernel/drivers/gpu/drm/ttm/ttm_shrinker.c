@@ -41,9 +41,30 @@
  */
 static const u32 ttm_shrinker_mem_types[] = { TTM_PL_SYSTEM, TTM_PL_TT };
 
-static const char *ttm_shrinker_name(struct ttm_shrinker *s)
+/*
+ * The device, as tracepoints name it (dev_name(): two GPUs of one driver
+ * differ); the shrinker's name for a device that has none.
+ */
+static const char *ttm_shrinker_dev(struct ttm_shrinker *s)
 {
-	return s->name;
+	struct device *dev = s->bdev->pool.dev;
+
+	return dev ? dev_name(dev) : s->name;
+}
+
+/*
+ * The id the bos node shows, for tracepoints; 0 if the driver has none,
+ * and for a BO on its way out, which no driver callback may see.
+ */
+static u32 ttm_shrinker_bo_id(struct ttm_shrinker *s,
+			      struct ttm_buffer_object *bo)
+{
+	struct ttm_shrinker_bo_info info = { };
+
+	if (!s->funcs->bo_info || ttm_bo_shrink_dying(bo))
+		return 0;
+	s->funcs->bo_info(bo, &info);
+	return info.id;
 }
 
 static void ttm_shrinker_stat_max(atomic64_t *max, u64 val)
@@ -133,8 +154,10 @@ static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 		atomic64_inc(counter);
 	if (counter == &run->s->stats.skipped_busy)
 		run->res->skipped_busy++;
-	trace_ttm_shrink_skip(ttm_shrinker_name(run->s), bo->base.size,
-			      run->sctx.pass, reason);
+	if (trace_ttm_shrink_skip_enabled())
+		trace_ttm_shrink_skip(ttm_shrinker_dev(run->s),
+				      ttm_shrinker_bo_id(run->s, bo),
+				      bo->base.size, run->sctx.pass, reason);
 	return 0;
 }
 
@@ -252,8 +275,12 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 
 	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp,
 			     purgeable ? 0 : min(space, run->target - run->freed));
-	trace_ttm_bo_shrink(bo, bo->base.size, bo->resource ? bo->resource->mem_type : 0,
-			    run->sctx.pass, flags.purge, flags.writeback, lret);
+	if (trace_ttm_bo_shrink_enabled())
+		trace_ttm_bo_shrink(ttm_shrinker_dev(s), ttm_shrinker_bo_id(s, bo),
+				    bo->base.size,
+				    bo->resource ? bo->resource->mem_type : 0,
+				    run->sctx.pass, flags.purge, flags.writeback,
+				    lret);
 	if (funcs->finish)
 		funcs->finish(s, bo, &run->sctx, lret);
 
@@ -319,7 +346,7 @@ static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
 		atomic64_add(curs.steps, &s->stats.walk_steps);
 		atomic64_add(curs.skipped_locked, &s->stats.skipped_locked);
 		run->res->skipped_locked += curs.skipped_locked;
-		trace_ttm_lru_walk(ttm_shrinker_name(s), ttm_shrinker_mem_types[i],
+		trace_ttm_lru_walk(ttm_shrinker_dev(s), ttm_shrinker_mem_types[i],
 				   run->sctx.pass, curs.steps, curs.skipped_locked,
 				   run->freed - freed_before);
 		if (done)
@@ -402,19 +429,18 @@ unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
 	};
 	struct ttm_shrinker_stats *st = &shrinker->stats;
-	bool kswapd = caller == TTM_SHRINK_CALLER_KSWAPD;
 	u64 start = ktime_get_ns(), ns;
 	unsigned long freed;
 
-	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
-				    kswapd);
+	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
+				    caller);
 	atomic64_inc(&st->scan_calls);
 	freed = ttm_shrinker_run(shrinker, nr_to_scan, gfp, caller, false, &res);
 	ns = ktime_get_ns() - start;
 	atomic64_add(ns, &st->scan_ns_total);
 	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
-	trace_ttm_shrink_scan_end(ttm_shrinker_name(shrinker), nr_to_scan, gfp,
-				  kswapd, res.last_pass, freed, ns);
+	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
+				  caller, res.last_pass, freed, ns);
 
 	return freed;
 }
@@ -488,8 +514,8 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 		return -EINTR;
 
 	start = ktime_get_ns();
-	trace_ttm_shrink_scan_start(ttm_shrinker_name(shrinker), target,
-				    GFP_KERNEL, false);
+	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), target,
+				    GFP_KERNEL, TTM_SHRINK_CALLER_FORCED);
 	while (freed < target) {
 		u64 locked = result->skipped_locked;
 		unsigned long got = ttm_shrinker_run(shrinker, target - freed,
@@ -515,9 +541,9 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 		}
 	}
 	result->duration_ns = ktime_get_ns() - start;
-	trace_ttm_shrink_scan_end(ttm_shrinker_name(shrinker), target,
-				  GFP_KERNEL, false, result->last_pass, freed,
-				  result->duration_ns);
+	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), target,
+				  GFP_KERNEL, TTM_SHRINK_CALLER_FORCED,
+				  result->last_pass, freed, result->duration_ns);
 	shrinker->last = *result;
 	mutex_unlock(&shrinker->shrink_lock);
 

@@ -13,71 +13,108 @@
 #include <linux/types.h>
 #include <trace/events/mmflags.h>
 
+#include <drm/ttm/ttm_shrinker.h>
+
+/* Enum values in the formats, so that perf and trace-cmd can decode them. */
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_KSWAPD);
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_DIRECT);
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_MEMCG);
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_FORCED);
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_WORKER);
+TRACE_DEFINE_ENUM(TTM_SHRINK_CALLER_SWAPOUT);
+TRACE_DEFINE_ENUM(TTM_SHRINK_PASS_PURGE);
+TRACE_DEFINE_ENUM(TTM_SHRINK_PASS_IDLE);
+TRACE_DEFINE_ENUM(TTM_SHRINK_PASS_WAIT);
+
+#define ttm_show_caller(caller)						\
+	__print_symbolic(caller,					\
+			 { TTM_SHRINK_CALLER_KSWAPD, "kswapd" },	\
+			 { TTM_SHRINK_CALLER_DIRECT, "direct" },	\
+			 { TTM_SHRINK_CALLER_MEMCG, "memcg" },		\
+			 { TTM_SHRINK_CALLER_FORCED, "forced" },	\
+			 { TTM_SHRINK_CALLER_WORKER, "worker" },	\
+			 { TTM_SHRINK_CALLER_SWAPOUT, "swapout" })
+
+#define ttm_show_pass(pass)						\
+	__print_symbolic(pass,						\
+			 { 0, "none" },					\
+			 { TTM_SHRINK_PASS_PURGE, "purge" },		\
+			 { TTM_SHRINK_PASS_IDLE, "idle" },		\
+			 { TTM_SHRINK_PASS_WAIT, "wait" })
+
+/*
+ * A scan starts: @dev is the device (dev_name()), @caller who runs it
+ * (kswapd, direct reclaim, a forced shrink, a driver's worker, ...).
+ */
 TRACE_EVENT(ttm_shrink_scan_start,
 	    TP_PROTO(const char *dev, unsigned long nr_to_scan, gfp_t gfp,
-		     bool kswapd),
-	    TP_ARGS(dev, nr_to_scan, gfp, kswapd),
+		     int caller),
+	    TP_ARGS(dev, nr_to_scan, gfp, caller),
 	    TP_STRUCT__entry(__string(dev, dev)
 			     __field(unsigned long, nr_to_scan)
 			     __field(unsigned long, gfp)
-			     __field(bool, kswapd)),
+			     __field(int, caller)),
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->nr_to_scan = nr_to_scan;
 			   __entry->gfp = (__force unsigned long)gfp;
-			   __entry->kswapd = kswapd;),
-	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s %s",
+			   __entry->caller = caller;),
+	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s",
 		      __get_str(dev), __entry->nr_to_scan,
 		      show_gfp_flags(__entry->gfp),
-		      __entry->kswapd ? "kswapd" : "direct")
+		      ttm_show_caller(__entry->caller))
 );
 
 TRACE_EVENT(ttm_shrink_scan_end,
 	    TP_PROTO(const char *dev, unsigned long nr_to_scan, gfp_t gfp,
-		     bool kswapd, int pass, unsigned long freed, u64 duration_ns),
-	    TP_ARGS(dev, nr_to_scan, gfp, kswapd, pass, freed, duration_ns),
+		     int caller, int pass, unsigned long freed, u64 duration_ns),
+	    TP_ARGS(dev, nr_to_scan, gfp, caller, pass, freed, duration_ns),
 	    TP_STRUCT__entry(__string(dev, dev)
 			     __field(unsigned long, nr_to_scan)
 			     __field(unsigned long, gfp)
-			     __field(bool, kswapd)
+			     __field(int, caller)
 			     __field(int, pass)
 			     __field(unsigned long, freed)
 			     __field(u64, duration_ns)),
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->nr_to_scan = nr_to_scan;
 			   __entry->gfp = (__force unsigned long)gfp;
-			   __entry->kswapd = kswapd;
+			   __entry->caller = caller;
 			   __entry->pass = pass;
 			   __entry->freed = freed;
 			   __entry->duration_ns = duration_ns;),
-	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s %s pass=%d freed=%lu duration_ns=%llu",
+	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s pass=%s freed=%lu duration_ns=%llu",
 		      __get_str(dev), __entry->nr_to_scan,
 		      show_gfp_flags(__entry->gfp),
-		      __entry->kswapd ? "kswapd" : "direct", __entry->pass,
+		      ttm_show_caller(__entry->caller),
+		      ttm_show_pass(__entry->pass),
 		      __entry->freed, __entry->duration_ns)
 );
 
+/* A BO shrunk: @bo_id is the id the shrinker's bos node shows (0: none). */
 TRACE_EVENT(ttm_bo_shrink,
-	    TP_PROTO(const void *bo, u64 size, u32 mem_type, int pass,
-		     bool purge, bool writeback, long ret),
-	    TP_ARGS(bo, size, mem_type, pass, purge, writeback, ret),
-	    TP_STRUCT__entry(__field(const void *, bo)
+	    TP_PROTO(const char *dev, u32 bo_id, u64 size, u32 mem_type,
+		     int pass, bool purge, bool writeback, long ret),
+	    TP_ARGS(dev, bo_id, size, mem_type, pass, purge, writeback, ret),
+	    TP_STRUCT__entry(__string(dev, dev)
+			     __field(u32, bo_id)
 			     __field(u64, size)
 			     __field(u32, mem_type)
 			     __field(int, pass)
 			     __field(bool, purge)
 			     __field(bool, writeback)
 			     __field(long, ret)),
-	    TP_fast_assign(__entry->bo = bo;
+	    TP_fast_assign(__assign_str(dev);
+			   __entry->bo_id = bo_id;
 			   __entry->size = size;
 			   __entry->mem_type = mem_type;
 			   __entry->pass = pass;
 			   __entry->purge = purge;
 			   __entry->writeback = writeback;
 			   __entry->ret = ret;),
-	    TP_printk("bo=%p size=%llu mem_type=%u pass=%d purge=%d writeback=%d ret=%ld",
-		      __entry->bo, __entry->size, __entry->mem_type,
-		      __entry->pass, __entry->purge, __entry->writeback,
-		      __entry->ret)
+	    TP_printk("dev=%s bo_id=%u size=%llu mem_type=%u pass=%s purge=%d writeback=%d ret=%ld",
+		      __get_str(dev), __entry->bo_id, __entry->size,
+		      __entry->mem_type, ttm_show_pass(__entry->pass),
+		      __entry->purge, __entry->writeback, __entry->ret)
 );
 
 TRACE_EVENT(ttm_tt_backup,
@@ -137,25 +174,32 @@ TRACE_EVENT(ttm_lru_walk,
 			   __entry->steps = steps;
 			   __entry->skipped_locked = skipped_locked;
 			   __entry->freed = freed;),
-	    TP_printk("dev=%s mem_type=%u pass=%d steps=%lu skipped_locked=%lu freed=%lu",
-		      __get_str(dev), __entry->mem_type, __entry->pass,
+	    TP_printk("dev=%s mem_type=%u pass=%s steps=%lu skipped_locked=%lu freed=%lu",
+		      __get_str(dev), __entry->mem_type, ttm_show_pass(__entry->pass),
 		      __entry->steps, __entry->skipped_locked, __entry->freed)
 );
 
-/* A BO the shrinker was offered but left alone, and why. */
+/*
+ * A BO the shrinker was offered but left alone, and why: a word (busy,
+ * pinned, exported, rpm, backend_full, no_fs, dying), readable as is.
+ */
 TRACE_EVENT(ttm_shrink_skip,
-	    TP_PROTO(const char *dev, u64 size, int pass, const char *reason),
-	    TP_ARGS(dev, size, pass, reason),
+	    TP_PROTO(const char *dev, u32 bo_id, u64 size, int pass,
+		     const char *reason),
+	    TP_ARGS(dev, bo_id, size, pass, reason),
 	    TP_STRUCT__entry(__string(dev, dev)
+			     __field(u32, bo_id)
 			     __field(u64, size)
 			     __field(int, pass)
 			     __string(reason, reason)),
 	    TP_fast_assign(__assign_str(dev);
+			   __entry->bo_id = bo_id;
 			   __entry->size = size;
 			   __entry->pass = pass;
 			   __assign_str(reason);),
-	    TP_printk("dev=%s size=%llu pass=%d reason=%s", __get_str(dev),
-		      __entry->size, __entry->pass, __get_str(reason))
+	    TP_printk("dev=%s bo_id=%u size=%llu pass=%s reason=%s",
+		      __get_str(dev), __entry->bo_id, __entry->size,
+		      ttm_show_pass(__entry->pass), __get_str(reason))
 );
 
 #endif
