@@ -92,9 +92,10 @@ if ((kernel_ok)); then
 
 	# The device's view of TT pages differs from the CPU's until a sync
 	# or an unmap once every DMA mapping bounces: the engine and the
-	# backup paths again, under swiotlb=force.
+	# backup paths again, under swiotlb=force; and dma-buf between two
+	# devices, each seeing the shared pages through its own bounce buffers.
 	stamp vm-swiotlb
-	VM_NAME="swiotlb" VM_APPEND="swiotlb=force" VM_TESTS="vttm-dma,vttm-engine" \
+	VM_NAME="swiotlb" VM_APPEND="swiotlb=force vttm.num_devices=2" VM_TESTS="vttm-dma,vttm-dmabuf,vttm-engine" \
 		"$ROOT/scripts/vm.sh" test
 	counts vm-dma "$BUILD/vm/swiotlb/counts"
 

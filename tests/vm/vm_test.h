@@ -30,8 +30,11 @@ struct vttm {
 	char debugfs[128];
 };
 
-/* Open the card whose driver is vttm. Return: 0 or -ENODEV. */
-static inline int vttm_open(struct vttm *v)
+/*
+ * Open the vttm card after @skip others (vttm.num_devices=2 makes two).
+ * Return: 0 or -ENODEV (v->fd is then -1).
+ */
+static inline int vttm_open_nth(struct vttm *v, int skip)
 {
 	char name[32], path[64];
 	int i;
@@ -44,7 +47,8 @@ static inline int vttm_open(struct vttm *v)
 		if (v->fd < 0)
 			continue;
 		memset(name, 0, sizeof(name));
-		if (!ioctl(v->fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vttm")) {
+		if (!ioctl(v->fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vttm") &&
+		    skip-- == 0) {
 			v->minor = i;
 			snprintf(v->debugfs, sizeof(v->debugfs),
 				 "/sys/kernel/debug/dri/%d/shrinker", i);
@@ -52,7 +56,14 @@ static inline int vttm_open(struct vttm *v)
 		}
 		close(v->fd);
 	}
+	v->fd = -1;
 	return -ENODEV;
+}
+
+/* Open the (first) card whose driver is vttm. Return: 0 or -ENODEV. */
+static inline int vttm_open(struct vttm *v)
+{
+	return vttm_open_nth(v, 0);
 }
 
 /* ioctl returning -errno or 0. */

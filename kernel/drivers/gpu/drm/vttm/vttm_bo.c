@@ -8,6 +8,7 @@
  * to know which one it is.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/pm_runtime.h>
 #include <linux/sched.h>
@@ -27,21 +28,30 @@
 
 #include "vttm_bo.h"
 #include "vttm_dma.h"
+#include "vttm_dma_buf.h"
 #include "vttm_drv.h"
 
 /*
  * Bring the shrinker's counts in line with @bo, which has @resident pages
  * in system memory now. Called reserved. TTM sets and clears the populated
  * flag after the populate callbacks, so they pass what they know.
+ *
+ * An exported BO's pages are another device's too, and the shrinker
+ * leaves them alone: count() must not promise them. An import's pages are
+ * the exporter's to count.
  */
 static void vttm_bo_account(struct vttm_bo *bo, long resident)
 {
 	struct ttm_shrinker *s = ttm_to_vttm(bo->tbo.bdev)->shrinker;
-	long shrinkable = 0, purgeable = 0, pinned = 0;
+	long shrinkable = 0, purgeable = 0, pinned = 0, shared = 0;
 	struct ttm_tt *tt = bo->tbo.ttm;
 
+	if (vttm_bo_is_import(bo))
+		resident = 0;
 	if (bo->tbo.pin_count)
 		pinned = resident;
+	else if (bo->dma_buf)
+		shared = resident;
 	else if (bo->madv == VTTM_MADV_DONTNEED)
 		purgeable = resident;
 	else
@@ -54,6 +64,7 @@ static void vttm_bo_account(struct vttm_bo *bo, long resident)
 	WRITE_ONCE(bo->acct_shrinkable, shrinkable);
 	WRITE_ONCE(bo->acct_purgeable, purgeable);
 	WRITE_ONCE(bo->acct_pinned, pinned);
+	WRITE_ONCE(bo->acct_shared, shared);
 	WRITE_ONCE(bo->acct_backed_up,
 		   tt && ttm_tt_is_backed_up(tt) ? tt->num_pages - resident : 0);
 	WRITE_ONCE(bo->in_vram, bo->tbo.resource &&
@@ -90,8 +101,12 @@ static int vttm_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
 			    struct ttm_operation_ctx *ctx)
 {
 	struct vttm_tt *vtt = container_of(tt, struct vttm_tt, tt);
-	int ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
+	int ret;
 
+	/* an import's pages are the exporter's: mapped when it moves to TT */
+	if (tt->page_flags & TTM_TT_FLAG_EXTERNAL)
+		return 0;
+	ret = ttm_pool_alloc(&bdev->pool, tt, ctx);
 	if (!ret)
 		vttm_bo_dma_reset(vtt->bo);
 	/* On error a restore keeps the progress it made; an allocation none. */
@@ -103,6 +118,8 @@ static void vttm_tt_unpopulate(struct ttm_device *bdev, struct ttm_tt *tt)
 {
 	struct vttm_tt *vtt = container_of(tt, struct vttm_tt, tt);
 
+	if (tt->page_flags & TTM_TT_FLAG_EXTERNAL)
+		return;
 	ttm_pool_free(&bdev->pool, tt);
 	vttm_bo_account(vtt->bo, 0);
 }
@@ -157,8 +174,15 @@ static int vttm_bo_move(struct ttm_buffer_object *tbo, bool evict,
 			struct ttm_resource *new_mem, struct ttm_place *hop)
 {
 	struct ttm_resource *old = tbo->resource;
+	struct vttm_bo *bo = to_vttm_bo(tbo);
 	struct ttm_tt *tt = tbo->ttm;
 	int ret = 0;
+
+	if (vttm_bo_is_import(bo))
+		return vttm_dma_buf_move_import(bo, ctx, new_mem);
+	/* importers let go of the pages before they move */
+	if (bo->dma_buf)
+		dma_buf_move_notify(bo->dma_buf);
 
 	if (!vttm_bo_has_contents(tbo)) {
 		/* Fresh VRAM holds a former owner's data: clear it. */
@@ -249,19 +273,31 @@ const struct ttm_device_funcs vttm_ttm_funcs = {
 
 static void vttm_gem_free(struct drm_gem_object *obj)
 {
-	ttm_bo_put(drm_gem_ttm_of_gem(obj));
+	struct ttm_buffer_object *tbo = drm_gem_ttm_of_gem(obj);
+
+	/* the dma-buf goes with the last user */
+	if (vttm_bo_is_import(to_vttm_bo(tbo)))
+		vttm_dma_buf_release_import(to_vttm_bo(tbo));
+	ttm_bo_put(tbo);
 }
 
-/* TTM's mmap, with a fault handler that keeps the DMA ownership rules. */
+/*
+ * TTM's mmap, with a fault handler that keeps the DMA ownership rules. An
+ * import has no pages of its own to fault in: the exporter's device maps
+ * it (or the dma-buf's own mmap).
+ */
 static int vttm_gem_mmap(struct drm_gem_object *obj,
 			 struct vm_area_struct *vma)
 {
+	if (vttm_bo_is_import(to_vttm_bo(drm_gem_ttm_of_gem(obj))))
+		return -ENODEV;
 	vma->vm_ops = &vttm_bo_vm_ops;
 	return drm_gem_ttm_mmap(obj, vma);
 }
 
 static const struct drm_gem_object_funcs vttm_gem_funcs = {
 	.free = vttm_gem_free,
+	.export = vttm_gem_prime_export,
 	.mmap = vttm_gem_mmap,
 	.vmap = drm_gem_ttm_vmap,
 	.vunmap = drm_gem_ttm_vunmap,
@@ -275,6 +311,9 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
 
 	if (bo->id != VTTM_BO_KERNEL_ID)
 		xa_erase(&vdev->bos, bo->id);
+	/* the file's release is deferred: no lock of the dma-buf is taken here */
+	if (bo->import_dma_buf)
+		dma_buf_put(bo->import_dma_buf);
 	drm_gem_object_release(&tbo->base);
 	/* the bos listing may still look at it, under RCU */
 	kfree_rcu(bo, rcu);
@@ -308,6 +347,41 @@ static int vttm_bo_validate_exec(struct vttm_bo *bo)
 	return ret;
 }
 
+/*
+ * A new BO with its id reserved (published once it is whole) and its GEM
+ * object initialised; the caller sets the placement and inits it in TTM.
+ */
+static struct vttm_bo *vttm_bo_alloc(struct vttm_device *vdev, u64 size,
+				     u32 flags)
+{
+	struct vttm_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	u32 id;
+	int ret;
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+
+	/*
+	 * Cyclic: an id read from the bos node and written to the
+	 * purgeable node later must not name a new BO of another process.
+	 */
+	ret = xa_alloc_cyclic(&vdev->bos, &id, NULL, xa_limit_31b,
+			      &vdev->next_bo_id, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(bo);
+		return ERR_PTR(ret);
+	}
+	bo->id = id;
+	bo->flags = flags;
+	bo->madv = VTTM_MADV_WILLNEED;
+	bo->pid = task_tgid_nr(current);
+	get_task_comm(bo->comm, current);
+	bo->tbo.base.funcs = &vttm_gem_funcs;
+	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
+
+	return bo;
+}
+
 /**
  * vttm_bo_create() - Create a BO
  * @vdev: The device.
@@ -334,7 +408,6 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		.gfp_retry_mayfail = true,
 	};
 	struct vttm_bo *bo;
-	u32 id;
 	int ret;
 
 	if (!size || size > VTTM_GEM_MAX_SIZE || !PAGE_ALIGNED(size) ||
@@ -342,26 +415,9 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 	    (placement != VTTM_PLACEMENT_VRAM && placement != VTTM_PLACEMENT_TT))
 		return -EINVAL;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
-	if (!bo)
-		return -ENOMEM;
-
-	/*
-	 * The id is reserved now and the BO published once it is whole.
-	 * Cyclic: an id read from the bos node and written to the
-	 * purgeable node later must not name a new BO of another process.
-	 */
-	ret = xa_alloc_cyclic(&vdev->bos, &id, NULL, xa_limit_31b,
-			      &vdev->next_bo_id, GFP_KERNEL);
-	if (ret < 0) {
-		kfree(bo);
-		return ret;
-	}
-	bo->id = id;
-	bo->flags = flags;
-	bo->madv = VTTM_MADV_WILLNEED;
-	bo->pid = task_tgid_nr(current);
-	get_task_comm(bo->comm, current);
+	bo = vttm_bo_alloc(vdev, size, flags);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
 	if (placement == VTTM_PLACEMENT_VRAM) {
 		bo->places[0].mem_type = TTM_PL_VRAM;
 		/* the last VRAM page is the driver's (vttm_pm.c) */
@@ -374,9 +430,6 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		bo->placement.num_placement = 1;
 	}
 	bo->placement.placement = bo->places;
-
-	bo->tbo.base.funcs = &vttm_gem_funcs;
-	drm_gem_private_object_init(&vdev->drm, &bo->tbo.base, size);
 
 	/*
 	 * TT BOs are placed right away. VRAM BOs start without memory and
@@ -399,10 +452,87 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		}
 	}
 
-	/* whole now: the bos and purgeable nodes may see it */
-	xa_store(&vdev->bos, id, bo, GFP_KERNEL);
+	vttm_bo_publish(bo);
 	*out = bo;
 	return 0;
+}
+
+/**
+ * vttm_bo_publish() - Let the bos and purgeable nodes see a whole new BO
+ * @bo: The BO, from vttm_bo_create() or vttm_bo_create_import().
+ */
+void vttm_bo_publish(struct vttm_bo *bo)
+{
+	xa_store(&ttm_to_vttm(bo->tbo.bdev)->bos, bo->id, bo, GFP_KERNEL);
+}
+
+/**
+ * vttm_bo_create_import() - Create the BO of a dma-buf from another device
+ * @vdev: The importing device.
+ * @dma_buf: The dma-buf; the BO shares its reservation object.
+ * @out: The BO, with one GEM reference, unlocked, not yet published.
+ *
+ * The BO lives in TT while the engine uses the exporter's pages through
+ * the attachment's mapping, and in system memory (unmapped) otherwise.
+ * The caller attaches it to @dma_buf.
+ *
+ * Return: 0, -EINVAL for a dma-buf vttm cannot use, or -ENOMEM.
+ */
+int vttm_bo_create_import(struct vttm_device *vdev, struct dma_buf *dma_buf,
+			  struct vttm_bo **out)
+{
+	static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
+	struct ttm_placement sys = {
+		.num_placement = 1,
+		.placement = &sys_place,
+	};
+	struct ttm_operation_ctx ctx = { .gfp_retry_mayfail = true };
+	struct vttm_bo *bo;
+	int ret;
+
+	if (!dma_buf->size || !PAGE_ALIGNED(dma_buf->size) ||
+	    dma_buf->size > VTTM_GEM_MAX_SIZE)
+		return -EINVAL;
+
+	bo = vttm_bo_alloc(vdev, dma_buf->size, 0);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+	bo->places[0].mem_type = TTM_PL_TT;
+	bo->placement.num_placement = 1;
+	bo->placement.placement = bo->places;
+
+	/* the exporter's reservation: fences on either side are seen by both */
+	dma_resv_lock(dma_buf->resv, NULL);
+	ret = ttm_bo_init_reserved(&vdev->ttm, &bo->tbo, ttm_bo_type_sg, &sys,
+				   0, &ctx, NULL, dma_buf->resv,
+				   vttm_bo_destroy);
+	dma_resv_unlock(dma_buf->resv);
+	if (ret)
+		return ret;
+
+	*out = bo;
+	return 0;
+}
+
+/**
+ * vttm_bo_set_exported() - Note that a BO is exported, or no longer
+ * @bo: The BO, reserved.
+ * @dma_buf: Its dma-buf, or NULL when that is released.
+ *
+ * Exported pages are off limits to the shrinker; the counts follow. The
+ * pages hold what the engine wrote from here on (see vttm_dma.c).
+ */
+void vttm_bo_set_exported(struct vttm_bo *bo, struct dma_buf *dma_buf)
+{
+	dma_resv_assert_held(bo->tbo.base.resv);
+	/* what the engine wrote so far, into the pages others will see */
+	if (dma_buf)
+		vttm_bo_to_cpu(bo, false);
+	vttm_bo_dma_share(bo);
+	bo->dma_buf = dma_buf;
+	/* not the reclaim worker's any more, nor the shrinker's */
+	vttm_bo_undefer(bo);
+	vttm_bo_account(bo, ttm_tt_resident_pages(bo->tbo.ttm));
 }
 
 /**
@@ -714,6 +844,12 @@ static int vttm_shrink_prepare(struct ttm_shrinker *shrinker,
 	struct vttm_device *vdev = ttm_to_vttm(shrinker->bdev);
 	struct device *dev = vdev->drm.dev;
 
+	/*
+	 * TTM leaves exported BOs alone while GEM knows of the export;
+	 * once the exporter closed its handles only vttm still does.
+	 */
+	if (to_vttm_bo(tbo)->dma_buf)
+		return -EBUSY;
 	if (!(to_vttm_bo(tbo)->flags & VTTM_GEM_CREATE_COMPRESSED) ||
 	    sctx->driver_priv || pm_runtime_get_if_active(dev) > 0) {
 		/*
@@ -885,7 +1021,8 @@ void vttm_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 		u64 resident = in_vram ? obj->size :
 			       (u64)(READ_ONCE(bo->acct_shrinkable) +
 				     READ_ONCE(bo->acct_purgeable) +
-				     READ_ONCE(bo->acct_pinned)) << PAGE_SHIFT;
+				     READ_ONCE(bo->acct_pinned) +
+				     READ_ONCE(bo->acct_shared)) << PAGE_SHIFT;
 
 		if (obj->handle_count > 1)
 			st->shared += obj->size;

@@ -19,6 +19,12 @@
  * back to the device, so that the unmap's copy-back is what the CPU wrote.
  * A BO the device wrote last is synced by that unmap: TTM must unmap
  * before it reads the pages, or it backs up stale data.
+ *
+ * A BO shared through dma-buf (exported, or imported from another device)
+ * is seen by other devices and CPUs vttm does not track: its pages are
+ * the truth. The engine syncs the ranges a job reads for the device just
+ * before it runs (its dependencies have signalled by then) and the range
+ * it wrote for the CPU before its fence signals.
  */
 
 #include <linux/dma-direct.h>
@@ -42,7 +48,21 @@ static bool vttm_bo_dma_mapped(struct vttm_bo *bo)
 {
 	struct ttm_tt *tt = bo->tbo.ttm;
 
+	/* an import's are while its attachment is mapped */
+	if (vttm_bo_is_import(bo))
+		return bo->tbo.sg;
 	return tt && tt->dma_address && ttm_tt_is_populated(tt);
+}
+
+/**
+ * vttm_bo_dma_shared() - Whether a BO's pages are shared through dma-buf
+ * @bo: The BO, reserved.
+ *
+ * Return: True for an import and for an exported BO.
+ */
+bool vttm_bo_dma_shared(struct vttm_bo *bo)
+{
+	return vttm_bo_is_import(bo) || bo->dma_buf;
 }
 
 /**
@@ -62,13 +82,14 @@ void *vttm_dma_map_page(struct vttm_bo *bo, pgoff_t i)
 	       offset_in_page(phys);
 }
 
-static void vttm_bo_dma_sync(struct vttm_bo *bo, bool for_cpu)
+static void vttm_bo_dma_sync_range(struct vttm_bo *bo, pgoff_t first,
+				   pgoff_t count, bool for_cpu)
 {
 	struct device *dev = vttm_bo_dma_dev(bo);
 	struct ttm_tt *tt = bo->tbo.ttm;
 	pgoff_t i;
 
-	for (i = 0; i < tt->num_pages; i++) {
+	for (i = first; i < first + count; i++) {
 		if (for_cpu)
 			dma_sync_single_for_cpu(dev, tt->dma_address[i],
 						PAGE_SIZE, DMA_BIDIRECTIONAL);
@@ -76,6 +97,44 @@ static void vttm_bo_dma_sync(struct vttm_bo *bo, bool for_cpu)
 			dma_sync_single_for_device(dev, tt->dma_address[i],
 						   PAGE_SIZE, DMA_BIDIRECTIONAL);
 	}
+}
+
+static void vttm_bo_dma_sync(struct vttm_bo *bo, bool for_cpu)
+{
+	vttm_bo_dma_sync_range(bo, 0, bo->tbo.ttm->num_pages, for_cpu);
+}
+
+/**
+ * vttm_bo_dma_job_sync() - A job's view of a shared BO's pages
+ * @bo: A BO the job holds, shared (vttm_bo_dma_shared() at submission).
+ * @first: The first page the job touches.
+ * @count: Pages.
+ * @done: False before the job reads them (for the device), true after it
+ * wrote them (for the CPU).
+ *
+ * Called by the engine in the fence signalling path: it does not
+ * allocate. The mapping cannot go meanwhile: moves wait for the job.
+ */
+void vttm_bo_dma_job_sync(struct vttm_bo *bo, pgoff_t first, pgoff_t count,
+			  bool done)
+{
+	if (vttm_bo_dma_mapped(bo))
+		vttm_bo_dma_sync_range(bo, first, count, done);
+}
+
+/**
+ * vttm_bo_dma_share() - The pages become shared, or no longer
+ * @bo: The BO, reserved, idle for the CPU (its writers waited for).
+ *
+ * Either way the pages are the truth from now on: the CPU owns them, and
+ * the next job of a BO that is no longer shared syncs them for the
+ * device as after any CPU access.
+ */
+void vttm_bo_dma_share(struct vttm_bo *bo)
+{
+	dma_resv_assert_held(bo->tbo.base.resv);
+	bo->cpu_owned = true;
+	bo->dma_dirty = false;
 }
 
 /**
@@ -102,6 +161,9 @@ void vttm_bo_to_device(struct vttm_bo *bo, bool write)
 	if (!vttm_bo_dma_mapped(bo))
 		return;
 
+	/* the engine syncs a shared BO's pages around each job */
+	if (vttm_bo_dma_shared(bo))
+		return;
 	if (bo->cpu_owned) {
 		ttm_bo_unmap_virtual(&bo->tbo);
 		vttm_bo_dma_sync(bo, false);
@@ -125,8 +187,10 @@ int vttm_bo_to_cpu(struct vttm_bo *bo, bool intr)
 	long ret;
 
 	dma_resv_assert_held(bo->tbo.base.resv);
-	if (!vttm_bo_dma_mapped(bo)) {
+	if (!vttm_bo_dma_mapped(bo) || vttm_bo_dma_shared(bo)) {
 		bo->dma_dirty = false;
+		if (vttm_bo_dma_shared(bo))
+			bo->cpu_owned = true;
 		return 0;
 	}
 	if (bo->dma_dirty) {

@@ -29,6 +29,7 @@
 #include <drm/vttm_drm.h>
 
 #include "vttm_bo.h"
+#include "vttm_dma_buf.h"
 #include "vttm_drv.h"
 
 unsigned int vttm_engine_delay_ms = 1;
@@ -189,6 +190,7 @@ static const struct drm_driver vttm_driver = {
 	.postclose = vttm_postclose,
 	.debugfs_init = vttm_debugfs_init,
 	.show_fdinfo = vttm_show_fdinfo,
+	.gem_prime_import = vttm_gem_prime_import,
 	.name = "vttm",
 	.desc = "Virtual TTM GPU",
 	.major = 1,
@@ -445,3 +447,4 @@ module_exit(vttm_exit);
 
 MODULE_DESCRIPTION("Virtual TTM GPU for testing GPU memory reclaim");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

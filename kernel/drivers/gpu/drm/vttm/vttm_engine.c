@@ -40,6 +40,7 @@
 
 #include "vttm_bo.h"
 #include "vttm_dma.h"
+#include "vttm_dma_buf.h"
 #include "vttm_drv.h"
 #include "vttm_engine.h"
 
@@ -59,6 +60,9 @@ struct vttm_job {
 	/* where the BOs are in VRAM, or NULL for TT: fixed while busy */
 	void *src_vram;
 	void *dst_vram;
+	/* TT pages shared through dma-buf: synced around the job */
+	bool src_shared;
+	bool dst_shared;
 	struct drm_vttm_exec args;
 	u64 delay_ns;
 	u64 due_ns;
@@ -112,13 +116,21 @@ static unsigned long vttm_ring_delay(u64 due_ns, u64 now)
 	return due_ns > now ? nsecs_to_jiffies(due_ns - now) + 1 : 0;
 }
 
-/* What the engine does for a job: copy or fill its pages. */
+/*
+ * What the engine does for a job: copy or fill its pages. Pages shared
+ * through dma-buf are the truth: what the job reads is synced for the
+ * device first (its dependencies have signalled), what it wrote for the
+ * CPU before its fence signals.
+ */
 static void vttm_job_execute(struct vttm_job *job)
 {
 	const struct drm_vttm_exec *a = &job->args;
 	pgoff_t dst_first = a->dst_offset >> PAGE_SHIFT;
 	pgoff_t src_first = a->src_offset >> PAGE_SHIFT;
 	pgoff_t i, n = a->size >> PAGE_SHIFT;
+
+	if (job->src_shared)
+		vttm_bo_dma_job_sync(job->src, src_first, n, false);
 
 	for (i = 0; i < n; i++) {
 		void *d = vttm_job_map(job->dst, job->dst_vram, dst_first + i);
@@ -139,6 +151,8 @@ static void vttm_job_execute(struct vttm_job *job)
 		vttm_job_unmap(job->dst_vram, d);
 		cond_resched();
 	}
+	if (job->dst_shared)
+		vttm_bo_dma_job_sync(job->dst, dst_first, n, true);
 }
 
 /*
@@ -301,6 +315,22 @@ static int vttm_exec_check(const struct drm_vttm_exec *a)
 	}
 }
 
+/*
+ * Where the engine can use a BO, reserved: its placement (a pinned BO
+ * stays where it is, as an importer that cannot follow moves needs), and
+ * an import's mapping, which its exporter may have taken back.
+ */
+static int vttm_job_place(struct vttm_bo *bo, struct ttm_operation_ctx *ctx)
+{
+	int ret = 0;
+
+	if (!bo->tbo.pin_count)
+		ret = ttm_bo_validate(&bo->tbo, &bo->placement, ctx);
+	if (!ret && vttm_bo_is_import(bo))
+		ret = vttm_dma_buf_map_import(bo);
+	return ret;
+}
+
 /* Bounds and overlap, with the BOs known. */
 static int vttm_exec_check_bos(const struct drm_vttm_exec *a,
 			       struct drm_gem_object *src,
@@ -404,13 +434,16 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	 * VRAM BO that was evicted goes back if VRAM has room, else the
 	 * engine uses it in TT.
 	 */
-	ret = ttm_bo_validate(&job->dst->tbo, &job->dst->placement, &ctx);
+	ret = vttm_job_place(job->dst, &ctx);
 	if (!ret && job->src)
-		ret = ttm_bo_validate(&job->src->tbo, &job->src->placement, &ctx);
+		ret = vttm_job_place(job->src, &ctx);
 	if (ret)
 		goto out_exec;
 	job->dst_vram = vttm_job_vram(job->dst);
 	job->src_vram = job->src ? vttm_job_vram(job->src) : NULL;
+	job->dst_shared = !job->dst_vram && vttm_bo_dma_shared(job->dst);
+	job->src_shared = job->src && !job->src_vram &&
+			  vttm_bo_dma_shared(job->src);
 	/* TT pages go to the device: what the CPU wrote, synced for it */
 	if (!job->dst_vram)
 		vttm_bo_to_device(job->dst, true);
