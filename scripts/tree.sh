@@ -18,7 +18,8 @@ STAGE="$BUILD/tree-stage"
 STATE="$KTREE/.ours"
 SERIES="$KERNEL_DIR/patches/series"
 # Overlay sources: repo dir -> tree dir. Only new files are allowed.
-OVERLAYS=("$KERNEL_DIR:." "$ROOT/Documentation/ABI/testing:Documentation/ABI/testing")
+OVERLAYS=("$KERNEL_DIR:." "$ROOT/Documentation/ABI/testing:Documentation/ABI/testing"
+	"$ROOT/Documentation/gpu:Documentation/gpu")
 
 [[ -f "$TARBALL" ]] || die "no kernel tarball at $TARBALL (run 'make setup')"
 

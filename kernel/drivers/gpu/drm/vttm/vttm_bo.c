@@ -500,6 +500,12 @@ int vttm_bo_create_import(struct vttm_device *vdev, struct dma_buf *dma_buf,
 	bo->places[0].mem_type = TTM_PL_TT;
 	bo->placement.num_placement = 1;
 	bo->placement.placement = bo->places;
+	/*
+	 * Held until TTM destroys the BO, failed init included: the BO uses
+	 * the reservation object the dma-buf keeps alive to the end.
+	 */
+	get_dma_buf(dma_buf);
+	bo->import_dma_buf = dma_buf;
 
 	/* the exporter's reservation: fences on either side are seen by both */
 	dma_resv_lock(dma_buf->resv, NULL);

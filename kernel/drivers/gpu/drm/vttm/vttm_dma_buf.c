@@ -141,9 +141,10 @@ static const struct dma_buf_ops vttm_dma_buf_ops = {
 	.map_dma_buf = vttm_dma_buf_map,
 	.unmap_dma_buf = vttm_dma_buf_unmap,
 	.release = vttm_dma_buf_release,
-	.mmap = drm_gem_dmabuf_mmap,
-	.vmap = drm_gem_dmabuf_vmap,
-	.vunmap = drm_gem_dmabuf_vunmap,
+	/*
+	 * No mmap or vmap of the dma-buf: TTM zaps only the DRM device's
+	 * mappings when the BO moves, and a BO shared here does move.
+	 */
 };
 
 /**
@@ -254,8 +255,6 @@ struct drm_gem_object *vttm_gem_prime_import(struct drm_device *drm,
 		drm_gem_object_put(&bo->tbo.base);
 		return ERR_CAST(attach);
 	}
-	get_dma_buf(dma_buf);
-	bo->import_dma_buf = dma_buf;
 	bo->tbo.base.import_attach = attach;
 	vttm_bo_publish(bo);
 
@@ -277,7 +276,12 @@ int vttm_dma_buf_move_import(struct vttm_bo *bo, struct ttm_operation_ctx *ctx,
 	struct ttm_buffer_object *tbo = &bo->tbo;
 	int ret;
 
-	if (new_mem->mem_type != TTM_PL_TT && tbo->sg) {
+	if (new_mem->mem_type == TTM_PL_TT) {
+		/* mapped before it moves: a failed move leaves it where it was */
+		ret = vttm_dma_buf_map_import(bo);
+		if (ret)
+			return ret;
+	} else if (tbo->sg) {
 		ret = ttm_bo_wait_ctx(tbo, ctx);
 		if (ret)
 			return ret;
@@ -285,13 +289,12 @@ int vttm_dma_buf_move_import(struct vttm_bo *bo, struct ttm_operation_ctx *ctx,
 	}
 	ttm_bo_move_null(tbo, new_mem);
 
-	/* in TT: the engine reaches the exporter's pages from now on */
-	return new_mem->mem_type == TTM_PL_TT ? vttm_dma_buf_map_import(bo) : 0;
+	return 0;
 }
 
 /**
  * vttm_dma_buf_map_import() - Map an imported BO for the engine
- * @bo: The BO, reserved, in TT.
+ * @bo: The BO, reserved, in TT or moving there (its tt exists).
  *
  * Maps the exporter's pages for this device unless they are mapped (the
  * exporter takes them back when it moves the BO), and records their DMA
