@@ -85,7 +85,7 @@ counts host "$RESULTS/host.counts"
 
 if ((kernel_ok)); then
 	# counts of an earlier run must not stand in for a run that failed
-	rm -f "$BUILD"/vm/{test,swiotlb,lockdep}/counts
+	rm -f "$BUILD"/vm/{test,swiotlb,lockdep}/{counts,result.tap}
 	stamp vm
 	VM_NAME="test" "$ROOT/scripts/vm.sh" test
 	counts vm "$BUILD/vm/test/counts"

@@ -90,8 +90,9 @@ TEST_F(vram, full_vram_evicts_least_recent_to_tt)
 	 */
 	for (i = 0; i < n; i++)
 		in_vram += vttm_placement(&self->v, h[i]) == VTTM_PLACEMENT_VRAM;
-	EXPECT_NE(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h[0]))
-		TH_LOG("%d of %d BOs in VRAM", in_vram, n);
+	i = vttm_placement(&self->v, h[0]);
+	EXPECT_TRUE(i == VTTM_PLACEMENT_TT || i == 0)
+		TH_LOG("placement %d; %d of %d BOs in VRAM", i, in_vram, n);
 	EXPECT_EQ(VTTM_PLACEMENT_VRAM, vttm_placement(&self->v, h[n - 1]))
 		TH_LOG("%d of %d BOs in VRAM", in_vram, n);
 	EXPECT_LE(in_vram, (int)(self->vram / BO_SIZE));

@@ -672,7 +672,8 @@ void ttm_shrinker_note_restore(struct ttm_device *bdev, long pages, int err)
  * ttm_shrinker_create_flags() - Give a TTM device a shrinker
  * @bdev: The device.
  * @funcs: The driver's callbacks.
- * @name: The shrinker's name, for the core mm and the tracepoints.
+ * @name: The shrinker's name, for the core mm (tracepoints use dev_name()
+ * of the device's pool, this only for a device without one).
  * @flags: 0, or TTM_SHRINKER_OWN_SCAN for a driver that registers its own
  * struct shrinker and scans with the building blocks (the guarded LRU
  * walk, ttm_bo_shrink()): it still gets the accounting of backups and
@@ -729,7 +730,8 @@ EXPORT_SYMBOL(ttm_shrinker_create_flags);
  * ttm_shrinker_create() - Give a TTM device a shrinker, registered
  * @bdev: The device.
  * @funcs: The driver's callbacks.
- * @name: The shrinker's name, for the core mm and the tracepoints.
+ * @name: The shrinker's name, for the core mm (tracepoints use dev_name()
+ * of the device's pool, this only for a device without one).
  *
  * See ttm_shrinker_create_flags().
  *

@@ -115,21 +115,19 @@ static struct sg_table *vttm_dma_buf_map(struct dma_buf_attachment *attach,
 	return sgt;
 }
 
-static void vttm_dma_buf_unmap(struct dma_buf_attachment *attach,
-			       struct sg_table *sgt,
-			       enum dma_data_direction dir)
-{
-	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
-	sg_free_table(sgt);
-	kfree(sgt);
-}
-
-/* The dma-buf goes: the BO is the shrinker's again. */
+/*
+ * The dma-buf goes: the BO is the shrinker's again. Jobs still running
+ * on it sync their writes into the pages as shared BOs' jobs do; they
+ * are waited for first, so that the pages are the truth when the BO's
+ * usual DMA ownership rules take over.
+ */
 static void vttm_dma_buf_release(struct dma_buf *dma_buf)
 {
 	struct vttm_bo *bo = dma_buf_to_vttm_bo(dma_buf);
 
 	dma_resv_lock(bo->tbo.base.resv, NULL);
+	dma_resv_wait_timeout(bo->tbo.base.resv, DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
 	vttm_bo_set_exported(bo, NULL);
 	dma_resv_unlock(bo->tbo.base.resv);
 	drm_gem_dmabuf_release(dma_buf);
@@ -139,7 +137,7 @@ static const struct dma_buf_ops vttm_dma_buf_ops = {
 	.pin = vttm_dma_buf_pin,
 	.unpin = vttm_dma_buf_unpin,
 	.map_dma_buf = vttm_dma_buf_map,
-	.unmap_dma_buf = vttm_dma_buf_unmap,
+	.unmap_dma_buf = drm_gem_unmap_dma_buf,
 	.release = vttm_dma_buf_release,
 	/*
 	 * No mmap or vmap of the dma-buf: TTM zaps only the DRM device's
