@@ -16,6 +16,8 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+#include <drm/ttm/ttm_resource.h>
+
 struct dentry;
 struct seq_file;
 struct shrinker;
@@ -253,6 +255,9 @@ struct ttm_shrink_result {
  * @backup_path: The block device set through the backup_device node, or
  * empty for shmem; guarded by @shrink_lock.
  * @name: The name given at creation.
+ * @parked: Markers, one per priority list of the system manager: BOs with
+ * nothing left in system memory are set aside in front of them, and the
+ * helper's walks of system start after them. Under the device's LRU lock.
  */
 struct ttm_shrinker {
 	struct ttm_device *bdev;
@@ -269,6 +274,7 @@ struct ttm_shrinker {
 	struct completion gone;
 	char backup_path[64];
 	char name[32];
+	struct ttm_lru_item parked[TTM_MAX_BO_PRIORITY];
 };
 
 /* ttm_shrinker_shrink() flags */
@@ -296,7 +302,8 @@ void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp);
 unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				unsigned long nr_to_scan, gfp_t gfp,
-				enum ttm_shrink_caller caller);
+				enum ttm_shrink_caller caller,
+				unsigned long *nr_scanned);
 int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 			unsigned int flags, struct ttm_shrink_result *result);
 int ttm_shrinker_parse_size(const char *buf, u64 *bytes);

@@ -127,12 +127,39 @@ EXPORT_SYMBOL(ttm_shrinker_count);
 /* Rounds a forced shrink retries for BOs others held, 10 ms apart. */
 #define TTM_SHRINK_LOCKED_RETRIES	100
 
+/*
+ * What one scan counts, added to the shared statistics once at its end
+ * rather than BO by BO.
+ */
+struct ttm_shrink_tally {
+	u64 scanned_bos;
+	u64 walk_steps;
+	u64 skipped_locked;
+	u64 skipped_busy;
+	u64 skipped_pinned;
+	u64 skipped_rpm;
+	u64 freed_bytes;
+	u64 purged_bytes;
+	u64 backup_errors;
+};
+
+/*
+ * One scan. @scanned counts the pages it looked at, freed or not (a BO it
+ * could not shrink counts with the pages it has in memory, one with none
+ * as one): past @scan_limit it stops, freed enough or not, which keeps a
+ * scan of the core mm to about its nr_to_scan (a forced shrink has no
+ * limit). @swept: a backup pass walked system and TT to their ends.
+ */
 struct ttm_shrink_run {
 	struct ttm_shrinker *s;
 	struct ttm_shrink_ctx sctx;
 	unsigned long target;
 	unsigned long freed;
+	unsigned long scanned;
+	unsigned long scan_limit;
 	bool backend_full;
+	bool swept;
+	struct ttm_shrink_tally tally;
 	struct ttm_shrink_result *res;
 };
 
@@ -148,11 +175,11 @@ static void ttm_shrinker_backend_full(struct ttm_shrink_run *run)
 /* Count (if @counter) and trace a BO left alone. Return: 0 pages. */
 static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 			      struct ttm_buffer_object *bo,
-			      atomic64_t *counter, const char *reason)
+			      u64 *counter, const char *reason)
 {
 	if (counter)
-		atomic64_inc(counter);
-	if (counter == &run->s->stats.skipped_busy)
+		(*counter)++;
+	if (counter == &run->tally.skipped_busy)
 		run->res->skipped_busy++;
 	if (trace_ttm_shrink_skip_enabled())
 		trace_ttm_shrink_skip(ttm_shrinker_dev(run->s),
@@ -165,13 +192,12 @@ static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 static void ttm_shrinker_freed(struct ttm_shrink_run *run, long pages,
 			       bool purged)
 {
-	struct ttm_shrinker_stats *st = &run->s->stats;
 	u64 bytes = (u64)pages << PAGE_SHIFT;
 
-	atomic64_add(bytes, &st->freed_bytes);
+	run->tally.freed_bytes += bytes;
 	run->res->freed_bytes += bytes;
 	if (purged) {
-		atomic64_add(bytes, &st->purged_bytes);
+		run->tally.purged_bytes += bytes;
 		run->res->purged_bytes += bytes;
 	} else {
 		/* backup_bytes is counted by ttm_shrinker_note_backup() */
@@ -189,15 +215,15 @@ static long ttm_shrinker_dying_bo(struct ttm_shrink_run *run,
 				  struct ttm_operation_ctx *ctx,
 				  struct ttm_buffer_object *bo)
 {
-	struct ttm_shrinker_stats *st = &run->s->stats;
+	struct ttm_shrink_tally *t = &run->tally;
 	long lret;
 
 	if (!bo->deleted)
-		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "dying");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "dying");
 
 	lret = ttm_bo_shrink_deleted(ctx, bo);
 	if (lret == -EBUSY)
-		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
 	if (lret <= 0)
 		return 0;
 
@@ -212,7 +238,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 {
 	struct ttm_shrinker *s = run->s;
 	const struct ttm_shrinker_funcs *funcs = s->funcs;
-	struct ttm_shrinker_stats *st = &s->stats;
+	struct ttm_shrink_tally *t = &run->tally;
 	struct ttm_bo_shrink_flags flags = {
 		.writeback = run->sctx.pass == TTM_SHRINK_PASS_WAIT,
 		.allow_move = true,
@@ -223,7 +249,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	int ret;
 
 	run->res->scanned_bos++;
-	atomic64_inc(&st->scanned_bos);
+	t->scanned_bos++;
 
 	if (ttm_bo_shrink_dying(bo))
 		return ttm_shrinker_dying_bo(run, ctx, bo);
@@ -245,9 +271,9 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	case TTM_BO_SHRINK_OK:
 		break;
 	case TTM_BO_SHRINK_PINNED:
-		return ttm_shrinker_skip(run, bo, &st->skipped_pinned, "pinned");
+		return ttm_shrinker_skip(run, bo, &t->skipped_pinned, "pinned");
 	case TTM_BO_SHRINK_BUSY:
-		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
 	case TTM_BO_SHRINK_EXTERNAL:
 		return ttm_shrinker_skip(run, bo, NULL, "exported");
 	default:
@@ -269,9 +295,9 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 
 	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
 	if (ret == -EAGAIN)
-		return ttm_shrinker_skip(run, bo, &st->skipped_rpm, "rpm");
+		return ttm_shrinker_skip(run, bo, &t->skipped_rpm, "rpm");
 	if (ret)
-		return ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
 
 	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp,
 			     purgeable ? 0 : min(space, run->target - run->freed));
@@ -297,13 +323,13 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	case -EAGAIN:	/* the context does not allow the backend's I/O */
 		break;
 	case -EBUSY:
-		ttm_shrinker_skip(run, bo, &st->skipped_busy, "busy");
+		ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
 		break;
 	case -ENOSPC:
 		ttm_shrinker_backend_full(run);
 		break;
 	default:
-		atomic64_inc(&st->backup_errors);
+		t->backup_errors++;
 		if (!run->res->status)
 			run->res->status = lret;
 		break;
@@ -312,46 +338,149 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	return 0;
 }
 
-/* One pass over the LRUs. Return: true once the target is met. */
+/*
+ * A BO with nothing left in system memory (backed up in full, purged) is
+ * set aside in front of its list's marker in the system manager, where
+ * the helper's walks do not go: later scans are not spent on it. TTM
+ * moves it back to the LRU's tail when it is used (a validation, a CPU
+ * fault that brings its pages back); and a scan that walked everything
+ * and found nothing rewinds the markers, so that a BO whose pages came
+ * back another way is found all the same. BOs of a bulk move keep their
+ * place, the bulk's range must stay in one piece.
+ */
+static void ttm_shrinker_park(struct ttm_shrinker *s,
+			      struct ttm_buffer_object *bo)
+{
+	struct ttm_resource *res = bo->resource;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (!res || res->mem_type != TTM_PL_SYSTEM || bo->pin_count ||
+	    bo->bulk_move || ttm_tt_resident_pages(bo->ttm))
+		return;
+
+	spin_lock(&s->bdev->lru_lock);
+	list_move_tail(&res->lru.link, &s->parked[bo->priority].link);
+	spin_unlock(&s->bdev->lru_lock);
+}
+
+/* Put the markers at the heads of the lists: nothing is set aside. */
+static void ttm_shrinker_rewind(struct ttm_shrinker *s)
+{
+	struct ttm_resource_manager *man =
+		ttm_manager_type(s->bdev, TTM_PL_SYSTEM);
+	unsigned int i;
+
+	spin_lock(&s->bdev->lru_lock);
+	for (i = 0; i < TTM_MAX_BO_PRIORITY; i++)
+		list_move(&s->parked[i].link, &man->lru[i]);
+	spin_unlock(&s->bdev->lru_lock);
+}
+
+/*
+ * A BO a budgeted scan looked at and could not shrink (busy, suspended
+ * device, shared) goes to the LRU's tail, as a page the core mm finds
+ * referenced does: the next scan starts with others instead of spending
+ * its budget on it again.
+ */
+static void ttm_shrinker_rotate(struct ttm_shrinker *s,
+				struct ttm_buffer_object *bo)
+{
+	spin_lock(&s->bdev->lru_lock);
+	ttm_bo_move_to_lru_tail(bo);
+	spin_unlock(&s->bdev->lru_lock);
+}
+
+/*
+ * Visit one BO of a walk: shrink it, then account, set aside or rotate.
+ * Return: whether it went to the LRU's tail.
+ */
+static bool ttm_shrinker_visit(struct ttm_shrink_run *run,
+			       struct ttm_operation_ctx *ctx,
+			       struct ttm_buffer_object *bo)
+{
+	bool budgeted = run->scan_limit != ULONG_MAX;
+	long resident = ttm_tt_resident_pages(bo->ttm);
+	long freed = ttm_shrinker_bo(run, ctx, bo);
+
+	run->freed += freed;
+	/* The purge pass looks for purgeable BOs: the rest costs nothing. */
+	if (freed > 0)
+		run->scanned += freed;
+	else if (run->sctx.pass != TTM_SHRINK_PASS_PURGE)
+		run->scanned += max(resident, 1L);
+
+	if (!ttm_tt_resident_pages(bo->ttm)) {
+		ttm_shrinker_park(run->s, bo);
+	} else if (budgeted && freed <= 0 && !ttm_bo_shrink_dying(bo) &&
+		   run->sctx.pass != TTM_SHRINK_PASS_PURGE) {
+		ttm_shrinker_rotate(run->s, bo);
+		return true;
+	}
+
+	return false;
+}
+
+/* Whether the scan has freed enough, or looked at enough. */
+static bool ttm_shrinker_done(const struct ttm_shrink_run *run)
+{
+	return run->freed >= run->target || run->scanned >= run->scan_limit;
+}
+
+/*
+ * One pass over the LRUs, the system manager's after its markers. Return:
+ * true once the scan is done (ttm_shrinker_done()).
+ */
 static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
 {
 	struct ttm_shrinker *s = run->s;
 	unsigned int i;
 
+	run->swept = false;
 	for (i = 0; i < ARRAY_SIZE(ttm_shrinker_mem_types); i++) {
-		struct ttm_resource_manager *man =
-			ttm_manager_type(s->bdev, ttm_shrinker_mem_types[i]);
+		u32 mem_type = ttm_shrinker_mem_types[i];
+		struct ttm_resource_manager *man = ttm_manager_type(s->bdev, mem_type);
 		struct ttm_operation_ctx ctx = {
 			.interruptible = false,
 			.no_wait_gpu = !run->sctx.may_wait ||
 				       run->sctx.pass != TTM_SHRINK_PASS_WAIT,
 			.gfp_retry_mayfail = true,
 		};
+		struct ttm_lru_item *starts =
+			mem_type == TTM_PL_SYSTEM ? s->parked : NULL;
+		struct ttm_buffer_object *bo, *first_rotated = NULL;
 		unsigned long freed_before = run->freed;
 		struct ttm_bo_lru_cursor curs;
-		struct ttm_buffer_object *bo;
 		bool done = false;
 
 		if (!man || !ttm_resource_manager_used(man))
 			continue;
 
-		ttm_bo_lru_for_each_reserved_guarded(&curs, man, &ctx, bo) {
-			run->freed += ttm_shrinker_bo(run, &ctx, bo);
-			if (run->freed >= run->target) {
+		ttm_bo_lru_for_each_reserved_after_guarded(&curs, man, &ctx,
+							   starts, bo) {
+			/* Back at the BOs this walk sent to the tail: the end. */
+			if (bo == first_rotated)
+				break;
+			if (ttm_shrinker_visit(run, &ctx, bo) && !first_rotated)
+				first_rotated = bo;
+			/* BOs others hold cost the budget a step each. */
+			if (ttm_shrinker_done(run) ||
+			    run->scanned + curs.skipped_locked >= run->scan_limit) {
 				done = true;
 				break;
 			}
+			cond_resched();
 		}
 
-		atomic64_add(curs.steps, &s->stats.walk_steps);
-		atomic64_add(curs.skipped_locked, &s->stats.skipped_locked);
+		run->tally.walk_steps += curs.steps;
+		run->tally.skipped_locked += curs.skipped_locked;
 		run->res->skipped_locked += curs.skipped_locked;
-		trace_ttm_lru_walk(ttm_shrinker_dev(s), ttm_shrinker_mem_types[i],
+		trace_ttm_lru_walk(ttm_shrinker_dev(s), mem_type,
 				   run->sctx.pass, curs.steps, curs.skipped_locked,
 				   run->freed - freed_before);
 		if (done)
 			return true;
 	}
+	run->swept = true;
 
 	return false;
 }
@@ -369,14 +498,63 @@ static bool ttm_shrinker_may_wait(enum ttm_shrink_caller caller)
 }
 
 /*
- * All passes of one scan, up to @target pages (or only the purge pass).
- * The driver's begin and end callbacks bracket it, with no BO reserved.
+ * Whether a pass of a reclaim scan can free anything at all, by the
+ * counts count() answers from: else it is not walked. A forced shrink
+ * walks all the same: it also frees what no count promises (ghosts of
+ * pipelined moves, BOs awaiting destruction, whose pages need no backup).
+ */
+static bool ttm_shrinker_pass_useful(struct ttm_shrink_run *run,
+				     enum ttm_shrink_pass pass)
+{
+	struct ttm_shrinker *s = run->s;
+
+	if (run->sctx.forced || atomic_long_read(&s->purgeable_pages) > 0)
+		return true;
+	if (pass == TTM_SHRINK_PASS_PURGE)
+		return false;
+
+	return (run->sctx.gfp & __GFP_FS) &&
+	       atomic_long_read(&s->shrinkable_pages) > 0 &&
+	       ttm_shrinker_backup_space(s);
+}
+
+/* Add what a scan counted to the shared statistics, once. */
+static void ttm_shrinker_add_tally(struct ttm_shrinker *s,
+				   const struct ttm_shrink_tally *t)
+{
+	struct ttm_shrinker_stats *st = &s->stats;
+
+	atomic64_add(t->scanned_bos, &st->scanned_bos);
+	atomic64_add(t->walk_steps, &st->walk_steps);
+	if (t->skipped_locked)
+		atomic64_add(t->skipped_locked, &st->skipped_locked);
+	if (t->skipped_busy)
+		atomic64_add(t->skipped_busy, &st->skipped_busy);
+	if (t->skipped_pinned)
+		atomic64_add(t->skipped_pinned, &st->skipped_pinned);
+	if (t->skipped_rpm)
+		atomic64_add(t->skipped_rpm, &st->skipped_rpm);
+	if (t->freed_bytes)
+		atomic64_add(t->freed_bytes, &st->freed_bytes);
+	if (t->purged_bytes)
+		atomic64_add(t->purged_bytes, &st->purged_bytes);
+	if (t->backup_errors)
+		atomic64_add(t->backup_errors, &st->backup_errors);
+}
+
+/*
+ * All passes of one scan, up to @target pages freed or @scan_limit pages
+ * looked at (or only the purge pass). The driver's begin and end
+ * callbacks bracket it, with no BO reserved. Passes that cannot free
+ * anything are not walked. Return: pages freed; @scanned: pages looked at.
  */
 static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
-				      unsigned long target, gfp_t gfp,
+				      unsigned long target,
+				      unsigned long scan_limit, gfp_t gfp,
 				      enum ttm_shrink_caller caller,
 				      bool purge_only,
-				      struct ttm_shrink_result *res)
+				      struct ttm_shrink_result *res,
+				      unsigned long *scanned)
 {
 	const struct ttm_shrinker_funcs *funcs = s->funcs;
 	struct ttm_shrink_run run = {
@@ -388,9 +566,11 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 			.gfp = gfp,
 		},
 		.target = target,
+		.scan_limit = scan_limit,
 		.res = res,
 	};
 	enum ttm_shrink_pass pass;
+	bool swept = false;
 
 	if (!funcs->begin || !funcs->begin(s, &run.sctx)) {
 		for (pass = TTM_SHRINK_PASS_PURGE; pass <= TTM_SHRINK_PASS_WAIT;
@@ -399,14 +579,28 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 				break;
 			if (pass > TTM_SHRINK_PASS_PURGE && purge_only)
 				break;
+			if (!ttm_shrinker_pass_useful(&run, pass))
+				continue;
 			run.sctx.pass = pass;
 			res->last_pass = pass;
 			if (ttm_shrinker_pass(&run))
 				break;
+			swept |= run.swept && pass != TTM_SHRINK_PASS_PURGE;
 		}
 	}
 	if (funcs->end)
 		funcs->end(s, &run.sctx);
+
+	/*
+	 * Everything walked and nothing freed, while count() promised pages:
+	 * let the next scan look at the BOs set aside too.
+	 */
+	if (swept && !run.freed)
+		ttm_shrinker_rewind(s);
+
+	ttm_shrinker_add_tally(s, &run.tally);
+	if (scanned)
+		*scanned = run.scanned;
 
 	return run.freed;
 }
@@ -418,29 +612,42 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
  * @gfp: The reclaim context.
  * @caller: Who asks: decides whether the scan may wait for the GPU, write
  * back and (in the driver's begin callback) resume the device.
+ * @nr_scanned: If not NULL, set to the pages the scan looked at: about
+ * @nr_to_scan (the scan stops there, freed or not), at least what it
+ * freed.
+ *
+ * A scan frees about @nr_to_scan pages: a large BO is backed up in part,
+ * folio by folio (at most a folio more than asked), and the next scan
+ * goes on with it. BOs it cannot shrink go to the LRU's tail, BOs with
+ * nothing left in memory are set aside: the next scan starts with new
+ * ones instead of walking those again.
  *
  * Return: Pages freed.
  */
 unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				unsigned long nr_to_scan, gfp_t gfp,
-				enum ttm_shrink_caller caller)
+				enum ttm_shrink_caller caller,
+				unsigned long *nr_scanned)
 {
 	struct ttm_shrink_result res = {
 		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
 	};
 	struct ttm_shrinker_stats *st = &shrinker->stats;
 	u64 start = ktime_get_ns(), ns;
-	unsigned long freed;
+	unsigned long freed, scanned;
 
 	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
 				    caller);
 	atomic64_inc(&st->scan_calls);
-	freed = ttm_shrinker_run(shrinker, nr_to_scan, gfp, caller, false, &res);
+	freed = ttm_shrinker_run(shrinker, nr_to_scan, max(nr_to_scan, 1UL),
+				 gfp, caller, false, &res, &scanned);
 	ns = ktime_get_ns() - start;
 	atomic64_add(ns, &st->scan_ns_total);
 	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
 	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
-				  caller, res.last_pass, freed, ns);
+				  caller, res.last_pass, freed, scanned, ns);
+	if (nr_scanned)
+		*nr_scanned = scanned;
 
 	return freed;
 }
@@ -457,15 +664,21 @@ static unsigned long ttm_shrinker_mm_count(struct shrinker *shrink,
 static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
 					  struct shrink_control *sc)
 {
-	unsigned long freed;
+	unsigned long freed, scanned = 0;
 
 	freed = ttm_shrinker_scan(shrink->private_data, sc->nr_to_scan,
 				  sc->gfp_mask,
 				  current_is_kswapd() ? TTM_SHRINK_CALLER_KSWAPD :
-				  TTM_SHRINK_CALLER_DIRECT);
-	sc->nr_scanned = freed;
+				  TTM_SHRINK_CALLER_DIRECT, &scanned);
+	/*
+	 * What was looked at, as the core mm counts it: busy BOs too, so
+	 * that a shrinker whose BOs are all busy is not called for ever.
+	 */
+	sc->nr_scanned = max(scanned, freed);
+	if (!freed && !scanned)
+		return SHRINK_STOP;
 
-	return freed ?: SHRINK_STOP;
+	return freed;
 }
 
 /**
@@ -491,7 +704,7 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 			unsigned int flags, struct ttm_shrink_result *result)
 {
 	bool purge_only = flags & TTM_SHRINK_PURGE_ONLY;
-	unsigned long target, freed = 0;
+	unsigned long target, freed = 0, scanned = 0;
 	unsigned int retries = 0;
 	u64 start;
 
@@ -518,11 +731,14 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 				    GFP_KERNEL, TTM_SHRINK_CALLER_FORCED);
 	while (freed < target) {
 		u64 locked = result->skipped_locked;
+		unsigned long round_scanned;
 		unsigned long got = ttm_shrinker_run(shrinker, target - freed,
-						     GFP_KERNEL,
+						     ULONG_MAX, GFP_KERNEL,
 						     TTM_SHRINK_CALLER_FORCED,
-						     purge_only, result);
+						     purge_only, result,
+						     &round_scanned);
 
+		scanned += round_scanned;
 		if (!got) {
 			if (result->skipped_locked == locked ||
 			    ++retries > TTM_SHRINK_LOCKED_RETRIES)
@@ -543,7 +759,8 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 	result->duration_ns = ktime_get_ns() - start;
 	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), target,
 				  GFP_KERNEL, TTM_SHRINK_CALLER_FORCED,
-				  result->last_pass, freed, result->duration_ns);
+				  result->last_pass, freed, scanned,
+				  result->duration_ns);
 	shrinker->last = *result;
 	mutex_unlock(&shrinker->shrink_lock);
 
@@ -692,6 +909,7 @@ struct ttm_shrinker *ttm_shrinker_create_flags(struct ttm_device *bdev,
 					       const char *name, unsigned int flags)
 {
 	struct ttm_shrinker *s;
+	unsigned int i;
 
 	if (flags & ~TTM_SHRINKER_OWN_SCAN)
 		return ERR_PTR(-EINVAL);
@@ -715,6 +933,9 @@ struct ttm_shrinker *ttm_shrinker_create_flags(struct ttm_device *bdev,
 	strscpy(s->name, name, sizeof(s->name));
 	s->bdev = bdev;
 	s->funcs = funcs;
+	for (i = 0; i < TTM_MAX_BO_PRIORITY; i++)
+		ttm_lru_item_init(&s->parked[i], TTM_LRU_HITCH);
+	ttm_shrinker_rewind(s);
 	mutex_init(&s->shrink_lock);
 	refcount_set(&s->users, 1);
 	init_completion(&s->gone);
@@ -784,6 +1005,8 @@ EXPORT_SYMBOL(ttm_shrinker_account_scan);
  */
 void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
 {
+	unsigned int i;
+
 	if (!shrinker)
 		return;
 
@@ -793,6 +1016,10 @@ void ttm_shrinker_destroy(struct ttm_shrinker *shrinker)
 	synchronize_rcu();
 	ttm_shrinker_put(shrinker);
 	wait_for_completion(&shrinker->gone);
+	spin_lock(&shrinker->bdev->lru_lock);
+	for (i = 0; i < TTM_MAX_BO_PRIORITY; i++)
+		list_del_init(&shrinker->parked[i].link);
+	spin_unlock(&shrinker->bdev->lru_lock);
 	mutex_destroy(&shrinker->shrink_lock);
 	kfree(shrinker);
 }

@@ -66,14 +66,17 @@ TRACE_EVENT(ttm_shrink_scan_start,
 
 TRACE_EVENT(ttm_shrink_scan_end,
 	    TP_PROTO(const char *dev, unsigned long nr_to_scan, gfp_t gfp,
-		     int caller, int pass, unsigned long freed, u64 duration_ns),
-	    TP_ARGS(dev, nr_to_scan, gfp, caller, pass, freed, duration_ns),
+		     int caller, int pass, unsigned long freed,
+		     unsigned long scanned, u64 duration_ns),
+	    TP_ARGS(dev, nr_to_scan, gfp, caller, pass, freed, scanned,
+		    duration_ns),
 	    TP_STRUCT__entry(__string(dev, dev)
 			     __field(unsigned long, nr_to_scan)
 			     __field(unsigned long, gfp)
 			     __field(int, caller)
 			     __field(int, pass)
 			     __field(unsigned long, freed)
+			     __field(unsigned long, scanned)
 			     __field(u64, duration_ns)),
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->nr_to_scan = nr_to_scan;
@@ -81,13 +84,14 @@ TRACE_EVENT(ttm_shrink_scan_end,
 			   __entry->caller = caller;
 			   __entry->pass = pass;
 			   __entry->freed = freed;
+			   __entry->scanned = scanned;
 			   __entry->duration_ns = duration_ns;),
-	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s pass=%s freed=%lu duration_ns=%llu",
+	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s pass=%s freed=%lu scanned=%lu duration_ns=%llu",
 		      __get_str(dev), __entry->nr_to_scan,
 		      show_gfp_flags(__entry->gfp),
 		      ttm_show_caller(__entry->caller),
 		      ttm_show_pass(__entry->pass),
-		      __entry->freed, __entry->duration_ns)
+		      __entry->freed, __entry->scanned, __entry->duration_ns)
 );
 
 /* A BO shrunk: @bo_id is the id the shrinker's bos node shows (0: none). */

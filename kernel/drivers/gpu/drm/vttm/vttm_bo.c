@@ -914,7 +914,7 @@ void vttm_reclaim_work(struct work_struct *work)
 
 	if (pages > 0)
 		ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL,
-				  TTM_SHRINK_CALLER_WORKER);
+				  TTM_SHRINK_CALLER_WORKER, NULL);
 }
 
 /*

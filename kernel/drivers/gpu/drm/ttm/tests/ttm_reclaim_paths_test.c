@@ -233,7 +233,7 @@ static unsigned long rp_direct_scan(struct ttm_shrinker *s, unsigned long nr,
 	unsigned long freed;
 
 	fs_reclaim_acquire(gfp);
-	freed = ttm_shrinker_scan(s, nr, gfp, TTM_SHRINK_CALLER_DIRECT);
+	freed = ttm_shrinker_scan(s, nr, gfp, TTM_SHRINK_CALLER_DIRECT, NULL);
 	fs_reclaim_release(gfp);
 	memalloc_noreclaim_restore(noreclaim);
 
@@ -256,7 +256,7 @@ static int rp_async_fn(void *arg)
 
 	if (a->kswapd) {
 		a->freed = ttm_shrinker_scan(a->s, ULONG_MAX / 2, a->gfp,
-					     TTM_SHRINK_CALLER_KSWAPD);
+					     TTM_SHRINK_CALLER_KSWAPD, NULL);
 	} else if (a->gfp) {
 		a->freed = rp_direct_scan(a->s, ULONG_MAX / 2, a->gfp);
 	} else {

@@ -4,7 +4,8 @@
  * and reference balance on every way out of a walk, skips, bulk moves and
  * LRU changes during a walk; shrinker counts and passes, direct reclaim
  * that must not wait for a fence that never signals, a full backend, and
- * the shrink node's size parser.
+ * the shrink node's size parser; scans bounded by what they were asked for
+ * that do not walk again what earlier scans shrank or could not shrink.
  */
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
@@ -26,6 +27,7 @@ struct shr_test_bo {
 	bool purgeable;
 	bool suspended;
 	unsigned int visits;
+	unsigned int prepares;
 };
 
 struct shr_test_priv {
@@ -73,6 +75,7 @@ static int shr_prepare(struct ttm_shrinker *shrinker,
 		       const struct ttm_shrink_ctx *sctx)
 {
 	atomic_inc(&shr_prepares);
+	to_tbo(bo)->prepares++;
 	if (to_tbo(bo)->suspended && !sctx->may_wait)
 		return -EAGAIN;
 
@@ -405,18 +408,29 @@ static void shr_setup(struct kunit *test, unsigned long backend_pages,
 	}
 }
 
-/* As direct reclaim runs a shrinker: PF_MEMALLOC, inside fs_reclaim. */
-static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
+/*
+ * As direct reclaim runs a shrinker: PF_MEMALLOC, inside fs_reclaim.
+ * @scanned: if not NULL, the pages the scan looked at.
+ */
+static unsigned long shr_direct_scan_pages(struct ttm_shrinker *s,
+					   unsigned long nr,
+					   unsigned long *scanned)
 {
 	unsigned int noreclaim = memalloc_noreclaim_save();
 	unsigned long freed;
 
 	fs_reclaim_acquire(GFP_KERNEL);
-	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, TTM_SHRINK_CALLER_DIRECT);
+	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, TTM_SHRINK_CALLER_DIRECT,
+				  scanned);
 	fs_reclaim_release(GFP_KERNEL);
 	memalloc_noreclaim_restore(noreclaim);
 
 	return freed;
+}
+
+static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
+{
+	return shr_direct_scan_pages(s, nr, NULL);
 }
 
 static s64 shr_stat(struct ttm_shrinker *s, atomic64_t *v)
@@ -450,7 +464,7 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 16);
 
 	/* Without __GFP_FS nothing is backed up, purging goes on. */
-	freed = ttm_shrinker_scan(s, 1000, GFP_NOFS, TTM_SHRINK_CALLER_DIRECT);
+	freed = ttm_shrinker_scan(s, 1000, GFP_NOFS, TTM_SHRINK_CALLER_DIRECT, NULL);
 	KUNIT_EXPECT_EQ(test, freed, 16);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
 
@@ -489,6 +503,177 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 			32 * PAGE_SIZE);
 }
 
+/* Walk steps and BOs looked at so far: the cost of scans. */
+static void shr_walk_cost(struct ttm_shrinker *s, s64 *steps, s64 *bos)
+{
+	*steps = atomic64_read(&s->stats.walk_steps);
+	*bos = atomic64_read(&s->stats.scanned_bos);
+}
+
+/* The largest folio of a populated tt, in pages (pool pages keep their order). */
+static unsigned long shr_max_folio(struct ttm_tt *tt)
+{
+	unsigned long i, max = 1;
+
+	for (i = 0; i < tt->num_pages; i += 1UL << page_private(tt->pages[i]))
+		max = max_t(unsigned long, max, 1UL << page_private(tt->pages[i]));
+
+	return max;
+}
+
+/*
+ * A scan for 128 pages of a 64 MiB BO frees 128 pages, a folio more at
+ * most, says it looked at what it freed, and leaves the rest resident;
+ * the next scan goes on with the same BO, not with another one.
+ */
+static void ttm_shrinker_scan_budget(struct kunit *test)
+{
+	const unsigned long pages = SZ_64M >> PAGE_SHIFT;
+	struct shr_test_priv *priv = test->priv;
+	unsigned long freed, more, scanned, folio;
+	struct ttm_tt *big, *other;
+	struct ttm_shrinker *s;
+
+	ttm_kunit_use_backup_file(test, shr_bdev(test), pages + 16);
+	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
+	s = priv->shrinker;
+	big = shr_bo(test, 0, pages, true)->bo.ttm;
+	other = shr_bo(test, 1, 16, true)->bo.ttm;
+	ttm_shrinker_mod_pages(s, pages + 16, 0);
+	folio = shr_max_folio(big);
+	kunit_info(test, "largest folio: %lu pages", folio);
+
+	freed = shr_direct_scan(s, 128);
+	KUNIT_EXPECT_GE(test, freed, 128);
+	KUNIT_EXPECT_LE(test, freed, 128 + folio);
+	KUNIT_EXPECT_EQ(test, ttm_tt_resident_pages(big), pages - freed);
+	KUNIT_EXPECT_EQ(test, ttm_tt_resident_pages(other), 16);
+
+	/* the next one goes on with it, and says what it looked at */
+	more = shr_direct_scan_pages(s, 128, &scanned);
+	KUNIT_EXPECT_GE(test, more, 128);
+	KUNIT_EXPECT_LE(test, more, 128 + folio);
+	KUNIT_EXPECT_EQ(test, scanned, more);
+	KUNIT_EXPECT_EQ(test, ttm_tt_resident_pages(big), pages - freed - more);
+	KUNIT_EXPECT_EQ(test, ttm_tt_resident_pages(other), 16);
+	KUNIT_EXPECT_EQ(test, priv->bos[1]->prepares, 0);
+}
+
+/*
+ * Scans do not walk again what earlier ones shrank: four BOs, four scans
+ * of one BO's worth each, every scan looks at exactly one BO and every BO
+ * is prepared once.
+ */
+static void ttm_shrinker_scan_no_revisit(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false, false, false };
+	struct shr_test_priv *priv = test->priv;
+	s64 steps0, bos0, steps, bos;
+	struct ttm_shrinker *s;
+	int i;
+
+	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+
+	for (i = 0; i < 4; i++) {
+		shr_walk_cost(s, &steps0, &bos0);
+		KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
+		shr_walk_cost(s, &steps, &bos);
+		KUNIT_EXPECT_EQ_MSG(test, steps - steps0, 1, "scan %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, bos - bos0, 1, "scan %d", i);
+		KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[i]->bo.ttm));
+	}
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ_MSG(test, priv->bos[i]->prepares, 1, "BO %d", i);
+	/* nothing left: a scan finds nothing and walks nothing set aside */
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 0);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, steps - steps0, 0);
+}
+
+/*
+ * A BO a scan could not shrink (busy) goes to the LRU's tail: the next
+ * scan starts with the BOs after it, and one scan looks at it once.
+ */
+static void ttm_shrinker_scan_rotates_busy(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_buffer_object *busy;
+	s64 steps0, bos0, steps, bos;
+	unsigned long scanned = 0;
+	struct ttm_shrinker *s;
+
+	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+	busy = &priv->bos[0]->bo;
+	priv->fence = kunit_kzalloc(test, sizeof(*priv->fence), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, priv->fence);
+	dma_fence_init(priv->fence, &shr_fence_ops, &shr_fence_lock, 0, 0);
+	dma_resv_lock(busy->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(busy->base.resv, 1), 0);
+	dma_resv_add_fence(busy->base.resv, priv->fence, DMA_RESV_USAGE_KERNEL);
+	dma_resv_unlock(busy->base.resv);
+
+	/* busy, then BO 1: both looked at, the busy one's pages count */
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan_pages(s, 32, &scanned), 16);
+	KUNIT_EXPECT_EQ(test, scanned, 32);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, bos - bos0, 2);
+	KUNIT_EXPECT_GE(test, shr_stat(s, &s->stats.skipped_busy), 1);
+
+	/* BO 2 first now */
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, steps - steps0, 1);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[2]->bo.ttm));
+
+	/* only the busy one is left: looked at once, not for the whole budget */
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 0);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, bos - bos0, 1);
+	KUNIT_EXPECT_EQ(test, priv->bos[0]->prepares, 0);
+}
+
+/*
+ * A BO set aside with nothing in memory whose pages come back without
+ * TTM moving it on the LRU (here: populated directly) is not lost: a
+ * scan that walked everything and freed nothing lets the next one see
+ * the BOs set aside again.
+ */
+static void ttm_shrinker_scan_finds_restored(struct kunit *test)
+{
+	static const bool purgeable[] = { false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_buffer_object *bo;
+	struct ttm_shrinker *s;
+	unsigned long freed;
+
+	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	s = priv->shrinker;
+	bo = &priv->bos[0]->bo;
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
+	KUNIT_ASSERT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_EXPECT_EQ(test, ttm_tt_populate(shr_bdev(test), bo->ttm, &ctx), 0);
+	dma_resv_unlock(bo->base.resv);
+	ttm_shrinker_mod_pages(s, 16, 0);
+
+	/* the first scan may find nothing after the marker, the next must */
+	freed = shr_direct_scan(s, 16);
+	if (!freed)
+		freed = shr_direct_scan(s, 16);
+	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+}
+
 /*
  * Direct reclaim meets a BO whose fence never signals: it skips the BO at
  * once instead of waiting. kswapd waits (and would hang here), so the test
@@ -524,7 +709,7 @@ static void ttm_shrinker_direct_never_waits(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(priv->bos[1]->bo.ttm));
 
 	dma_fence_signal(priv->fence);
-	freed = ttm_shrinker_scan(s, 1000, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD);
+	freed = ttm_shrinker_scan(s, 1000, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD, NULL);
 	KUNIT_EXPECT_EQ(test, freed, 16);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(busy->ttm));
 }
@@ -546,7 +731,8 @@ static void ttm_shrinker_runtime_pm(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 1000), 0);
 	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.skipped_rpm), 2);
-	KUNIT_EXPECT_EQ(test, ttm_shrinker_scan(s, 1000, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD), 32);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_scan(s, 1000, GFP_KERNEL,
+						TTM_SHRINK_CALLER_KSWAPD, NULL), 32);
 }
 
 /*
@@ -658,7 +844,7 @@ static int shr_ovc_populate(struct kunit *test, struct ttm_shrinker *s,
 		err = ttm_tt_populate(shr_bdev(test), bo->ttm, &ctx);
 		if (err != -ENOMEM || tries == 16)
 			break;
-		ttm_shrinker_scan(s, 2 * OVC_BO_PAGES, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD);
+		ttm_shrinker_scan(s, 2 * OVC_BO_PAGES, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD, NULL);
 	}
 	if (!err)
 		ttm_shrinker_mod_pages(s, bo->ttm->num_pages, 0);
@@ -875,6 +1061,10 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_lru_walk_concurrent_changes),
 	KUNIT_CASE(ttm_shrinker_count_scan),
 	KUNIT_CASE(ttm_shrinker_direct_never_waits),
+	KUNIT_CASE(ttm_shrinker_scan_budget),
+	KUNIT_CASE(ttm_shrinker_scan_no_revisit),
+	KUNIT_CASE(ttm_shrinker_scan_rotates_busy),
+	KUNIT_CASE(ttm_shrinker_scan_finds_restored),
 	KUNIT_CASE(ttm_shrinker_runtime_pm),
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),
