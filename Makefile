@@ -6,7 +6,7 @@ ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 export ROOT BUILD
 
-.PHONY: all setup tree kunit kernel vm-tests vm-test vm-shell lint host-test check demo clean
+.PHONY: all setup tree kunit kernel vm-tests vm-test vm-shell lint host-test check demo bench clean
 
 all: kernel
 
@@ -42,6 +42,9 @@ check: setup
 
 demo: kernel vm-tests
 	@scripts/vm.sh demo
+
+bench: setup
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -22,6 +22,16 @@ for src in "$ROOT"/tests/vm/*.c; do
 	fi
 done
 
+# make bench's load, built the same way
+mkdir -p "$BUILD/bench/bin"
+for src in "$ROOT"/bench/*.c; do
+	[[ -e "$src" ]] || continue
+	bin="$BUILD/bench/bin/$(basename "$src" .c)"
+	if [[ ! -x "$bin" || "$src" -nt "$bin" || "$ROOT/tests/vm/vm_test.h" -nt "$bin" ]]; then
+		ccache gcc "${CFLAGS[@]}" -o "$bin" "$src"
+	fi
+done
+
 # the demo program, built the same way
 mkdir -p "$BUILD/demo"
 for src in "$ROOT"/demo/*.c; do

@@ -59,7 +59,7 @@ fi
 if command -v shellcheck >/dev/null; then
 	while IFS= read -r -d '' f; do
 		check "shellcheck ${f#"$ROOT"/}" shellcheck -x -S warning "$f"
-	done < <(find "$ROOT/scripts" "$ROOT/tests" "$ROOT/.ci" -type f \( -name '*.sh' -o -name run \) -print0 2>/dev/null | sort -z)
+	done < <(find "$ROOT/scripts" "$ROOT/tests" "$ROOT/bench" "$ROOT/.ci" -type f \( -name '*.sh' -o -name run \) -print0 2>/dev/null | sort -z)
 fi
 
 if [[ -d "$ROOT/tools" ]]; then

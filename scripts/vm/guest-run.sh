@@ -1,7 +1,8 @@
 #!/bin/bash
 # PID 1 of the test VM, stage 2, inside the writable root: mount the kernel
 # file systems, enable swap, then run every test under tests/vm/ (mode
-# "test") or an interactive shell (mode "shell"), and power off.
+# "test"), the demo, make bench's loads (mode "bench") or an interactive
+# shell (mode "shell"), and power off.
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux} LANG=C.UTF-8
@@ -65,6 +66,14 @@ fi
 if [[ "$MODE" == demo ]]; then
 	XE_SHRINKCTL="$PROJECT/build/xe-shrinkctl/xe-shrinkctl" \
 		"$PROJECT/build/demo/vttm-demo" 2>&1 | tee "$OUT/demo.log"
+	echo "${PIPESTATUS[0]}" >"$OUT/guest-rc"
+	dmesg >"$OUT/dmesg.txt"
+	poweroff_now
+fi
+
+if [[ "$MODE" == bench ]]; then
+	BENCH_FACTOR=$(arg bench_factor) "$PROJECT/bench/guest.sh" "$OUT" "$(arg bench)" 2>&1 |
+		tee "$OUT/bench.log"
 	echo "${PIPESTATUS[0]}" >"$OUT/guest-rc"
 	dmesg >"$OUT/dmesg.txt"
 	poweroff_now

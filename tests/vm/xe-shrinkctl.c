@@ -267,6 +267,7 @@ TEST_F(cli, list_finds_vttm)
 TEST_F(cli, shrink_then_stats_agree)
 {
 	long long freed0, backup0, freed = 0, backed = 0, freed1, backup1, n;
+	long long backed_before, backed_shown, backed_after;
 	uint32_t h[4], id[4];
 	uint64_t *p[4];
 	char filter[256];
@@ -323,14 +324,11 @@ TEST_F(cli, shrink_then_stats_agree)
 	 * tests, may move it between two reads: the CLI's value lies between
 	 * the node's before and after.
 	 */
-	{
-		long long before = vttm_node_value(&self->v, "stats", "backed_up_bytes");
-		long long shown = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
-		long long after = vttm_node_value(&self->v, "stats", "backed_up_bytes");
-
-		EXPECT_GE(shown, before < after ? before : after);
-		EXPECT_LE(shown, before < after ? after : before);
-	}
+	backed_before = vttm_node_value(&self->v, "stats", "backed_up_bytes");
+	backed_shown = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
+	backed_after = vttm_node_value(&self->v, "stats", "backed_up_bytes");
+	EXPECT_GE(backed_shown, backed_before < backed_after ? backed_before : backed_after);
+	EXPECT_LE(backed_shown, backed_before < backed_after ? backed_after : backed_before);
 
 	/* the BO list shows what was backed up */
 	snprintf(filter, sizeof(filter),

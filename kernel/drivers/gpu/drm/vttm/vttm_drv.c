@@ -45,6 +45,15 @@ module_param(vram_size_mb, uint, 0444);
 MODULE_PARM_DESC(vram_size_mb, "Fake VRAM per device in MiB, carved from system memory (default 256)");
 
 /*
+ * Without the TTM shrinker nothing backs a BO up under memory pressure but
+ * TTM's own global swapout, as on a kernel without this work: make bench
+ * measures that against the shrinker.
+ */
+static bool shrinker = true;
+module_param(shrinker, bool, 0444);
+MODULE_PARM_DESC(shrinker, "Give each device a TTM shrinker (default 1; 0: TTM's global swapout alone, for comparison)");
+
+/*
  * 0 for none: TTM's own KUnit tests count the TTM devices and expect to be
  * alone, and vttm's create small devices of their own.
  */
@@ -127,9 +136,11 @@ static void vttm_debugfs_init(struct drm_minor *minor)
 	debugfs_create_file("runtime_status", 0444, dir, vdev,
 			    &vttm_runtime_status_fops);
 	vttm_pm_debugfs_init(vdev, dir);
-	ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
-	debugfs_create_file("direct_reclaim", 0200, dir, vdev,
-			    &vttm_direct_reclaim_fops);
+	if (vdev->shrinker) {
+		ttm_shrinker_debugfs_init(vdev->shrinker, minor->debugfs_root);
+		debugfs_create_file("direct_reclaim", 0200, dir, vdev,
+				    &vttm_direct_reclaim_fops);
+	}
 	debugfs_create_atomic_t("engine_timeouts", 0444, dir,
 				&vdev->engine.timeouts);
 	debugfs_create_bool("engine_alloc_in_signalling", 0600, dir,
@@ -257,6 +268,8 @@ static int vttm_ttm_init(struct vttm_device *vdev)
 	if (ret)
 		goto err_tt;
 
+	if (!shrinker)
+		return 0;
 	vdev->shrinker = ttm_shrinker_create(&vdev->ttm, &vttm_shrinker_funcs,
 					     "vttm");
 	if (IS_ERR(vdev->shrinker)) {
