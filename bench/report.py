@@ -91,6 +91,35 @@ def walk(log):
     return out
 
 
+def throughput(log):
+    """KUnit ttm_backup_benchmark: [(backend, op, percent, MiB/s, baseline MiB/s)]."""
+    out = []
+    try:
+        with open(log, errors='replace') as f:
+            for line in f:
+                m = re.search(r'(\w+) (backup|restore) (\d+) MiB/s = (\d+)% of plain copy'
+                              r'.*\((\d+) MiB/s\)', line)
+                if m:
+                    out.append((m[1], m[2], int(m[4]), int(m[3]), int(m[5])))
+    except OSError:
+        pass
+    return out
+
+
+def memory_use(log):
+    """KUnit ttm_backup_memory_use: (KiB extra after, KiB extra at peak) or None."""
+    try:
+        with open(log, errors='replace') as f:
+            for line in f:
+                m = re.search(r'64 MiB backed up to shmem: (\d+) KiB extra after, (\d+) KiB extra at peak',
+                              line)
+                if m:
+                    return int(m[1]), int(m[2])
+    except OSError:
+        pass
+    return None
+
+
 def ms(ns):
     return '-' if ns is None else f'{ns / 1e6:.2f} ms'
 
@@ -177,6 +206,16 @@ def main():
                 f'({cur[1]:.2f} vs {base[1]:.2f} walk steps per BO)',
                 f'{cur[0] / 1000:.1f} us', f'{base[0] / 1000:.1f} us', r,
                 '<= 1.20x' if bos == 100000 else '', r <= 1.2 if bos == 100000 else None)
+
+    for backend, op, pct, rate, base in throughput(args.kunit):
+        target = 0.95 if op == 'backup' else 0.9
+        row(f'{op} throughput, {backend} backend, 64 MiB (vs a plain copy that allocates)',
+            f'{rate} MiB/s', f'{base} MiB/s', pct / 100, f'>= {target:.2f}x',
+            pct / 100 >= target)
+    mem = memory_use(args.kunit)
+    if mem:
+        row('extra memory while backing up a 64 MiB BO (after / at peak)',
+            f'{mem[0]} KiB / {mem[1]} KiB', '65536 KiB (the BO)', mem[1] / 65536, '', None)
 
     lines = [f'make bench, {datetime.date.today()}: ratios of figures from the same run',
              '', '| measure | measured | baseline | ratio | target | |',

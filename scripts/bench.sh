@@ -9,7 +9,9 @@
 #      direct-reclaim scans, every direct-reclaim stall)
 #   2. a VM boot with vttm.shrinker=0: the same BO overcommit with only
 #      TTM's own global swapout (what a kernel without this work does)
-#   3. KUnit under UML: LRU walk cost per BO with 1k, 10k and 100k BOs
+#   3. KUnit under UML: LRU walk cost per BO with 1k, 10k and 100k BOs;
+#      backup and restore throughput per backend against a plain copy that
+#      allocates; the memory a 64 MiB BO's backup takes
 #
 # Environment: BENCH_FACTOR (the overcommit, x RAM, default 2), VM_MEM,
 # BENCH_SKIP (comma-separated: vm, stock, kunit).
@@ -38,6 +40,7 @@ if [[ "$SKIP" != *,stock,* ]]; then
 fi
 if [[ "$SKIP" != *,kunit,* ]]; then
 	note "bench: LRU walk scaling (KUnit)"
+	rm -f "$OUT/kunit.log"
 	# 100k BOs with their pages and backup: more than UML's default 1G
 	if KUNIT_TIMEOUT=3600 "$ROOT/scripts/kunit.sh" 'ttm_shrinker_bench' \
 		--kernel_args=ttm_shrinker_bench.enable=1 --kernel_args=mem=2G \
@@ -45,6 +48,13 @@ if [[ "$SKIP" != *,kunit,* ]]; then
 		cp "$BUILD/kunit/test.log" "$OUT/kunit.log"
 	else
 		note "bench: the KUnit benchmark failed; see $OUT/kunit-run.log"
+	fi
+	note "bench: backup and restore throughput, memory while backing up (KUnit)"
+	# ttm_backup_benchmark and ttm_backup_memory_use
+	if "$ROOT/scripts/kunit.sh" 'ttm_backup.ttm_backup_[bm]e*' >"$OUT/kunit-backup-run.log" 2>&1; then
+		cat "$BUILD/kunit/test.log" >>"$OUT/kunit.log"
+	else
+		note "bench: the KUnit backup benchmark failed; see $OUT/kunit-backup-run.log"
 	fi
 fi
 
