@@ -5,7 +5,7 @@
  * or with anonymous memory, each word with a pattern of its own, then read
  * everything back. One line of "key value" pairs on stdout:
  *
- *   mode bo bytes N seconds S lost_bytes L
+ *   mode bo bytes N objects K seconds S lost_bytes L
  *
  * lost_bytes counts the bytes that did not read back as written (a whole
  * object's bytes when it could not be created or mapped). Exit 0 when the

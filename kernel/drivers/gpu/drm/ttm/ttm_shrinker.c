@@ -144,11 +144,14 @@ struct ttm_shrink_tally {
 };
 
 /*
- * One scan. @scanned counts the pages it looked at, freed or not (a BO it
- * could not shrink counts with the pages it has in memory, one with none
- * as one): past @scan_limit it stops, freed enough or not, which keeps a
- * scan of the core mm to about its nr_to_scan (a forced shrink has no
- * limit). @swept: a backup pass walked system and TT to their ends.
+ * One scan. @scanned counts the pages it looked at, freed or not: a BO it
+ * could not shrink counts with the pages it has in memory (one if none,
+ * or if the scan could not have done anything with it: @idle_visit), up
+ * to what is left of @scan_limit. Past @scan_limit the scan stops, freed
+ * enough or not, which keeps a scan of the core mm to about its
+ * nr_to_scan (a forced shrink has no limit). The purge pass has a budget
+ * of its own, @purge_steps BOs. @swept: a backup pass walked system and
+ * TT to their ends.
  */
 struct ttm_shrink_run {
 	struct ttm_shrinker *s;
@@ -157,8 +160,10 @@ struct ttm_shrink_run {
 	unsigned long freed;
 	unsigned long scanned;
 	unsigned long scan_limit;
+	unsigned long purge_steps;
 	bool backend_full;
 	bool swept;
+	bool idle_visit;
 	struct ttm_shrink_tally tally;
 	struct ttm_shrink_result *res;
 };
@@ -257,7 +262,12 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	purgeable = funcs->purgeable && funcs->purgeable(bo);
 	flags.purge = purgeable;
 
-	/* Pass 1 only purges; later passes back up, after a full backend only purge. */
+	/*
+	 * Pass 1 only purges; later passes back up, after a full backend
+	 * only purge. What this scan cannot do anything with costs it one
+	 * page of its budget and keeps its place on the LRU.
+	 */
+	run->idle_visit = true;
 	if (run->sctx.pass == TTM_SHRINK_PASS_PURGE && !purgeable)
 		return 0;
 	if (!purgeable && !ttm_shrinker_can_backup(s))
@@ -266,6 +276,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
 	if (!purgeable && !(run->sctx.gfp & __GFP_FS))
 		return ttm_shrinker_skip(run, bo, NULL, "no_fs");
+	run->idle_visit = false;
 
 	switch (ttm_bo_shrink_check(bo, ctx)) {
 	case TTM_BO_SHRINK_OK:
@@ -277,6 +288,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	case TTM_BO_SHRINK_EXTERNAL:
 		return ttm_shrinker_skip(run, bo, NULL, "exported");
 	default:
+		run->idle_visit = true;
 		return 0;	/* nothing to free: not a skip */
 	}
 
@@ -289,6 +301,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		space = ttm_shrinker_backup_space(s);
 		if (!space) {
 			ttm_shrinker_backend_full(run);
+			run->idle_visit = true;
 			return ttm_shrinker_skip(run, bo, NULL, "backend_full");
 		}
 	}
@@ -342,11 +355,13 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
  * A BO with nothing left in system memory (backed up in full, purged) is
  * set aside in front of its list's marker in the system manager, where
  * the helper's walks do not go: later scans are not spent on it. TTM
- * moves it back to the LRU's tail when it is used (a validation, a CPU
- * fault that brings its pages back); and a scan that walked everything
- * and found nothing rewinds the markers, so that a BO whose pages came
- * back another way is found all the same. BOs of a bulk move keep their
- * place, the bulk's range must stay in one piece.
+ * moves it back to the LRU's tail when it gets pages again: a move to a
+ * new placement, a CPU fault, ttm_bo_kmap() or ttm_bo_vmap() (patch
+ * "walks that start after a marker"); a driver that populates a tt by
+ * other means should do so too. As a safety net, a forced shrink, and a
+ * scan that walked everything, found nothing and was held up by nothing,
+ * rewind the markers. BOs of a bulk move keep their place: the bulk's
+ * range must stay in one piece.
  */
 static void ttm_shrinker_park(struct ttm_shrinker *s,
 			      struct ttm_buffer_object *bo)
@@ -355,7 +370,7 @@ static void ttm_shrinker_park(struct ttm_shrinker *s,
 
 	dma_resv_assert_held(bo->base.resv);
 	if (!res || res->mem_type != TTM_PL_SYSTEM || bo->pin_count ||
-	    bo->bulk_move || ttm_tt_resident_pages(bo->ttm))
+	    bo->bulk_move)
 		return;
 
 	spin_lock(&s->bdev->lru_lock);
@@ -380,7 +395,8 @@ static void ttm_shrinker_rewind(struct ttm_shrinker *s)
  * A BO a budgeted scan looked at and could not shrink (busy, suspended
  * device, shared) goes to the LRU's tail, as a page the core mm finds
  * referenced does: the next scan starts with others instead of spending
- * its budget on it again.
+ * its budget on it again. One of a bulk move would only go to the end of
+ * its range, still ahead of the walk: it keeps its place.
  */
 static void ttm_shrinker_rotate(struct ttm_shrinker *s,
 				struct ttm_buffer_object *bo)
@@ -399,20 +415,30 @@ static bool ttm_shrinker_visit(struct ttm_shrink_run *run,
 			       struct ttm_buffer_object *bo)
 {
 	bool budgeted = run->scan_limit != ULONG_MAX;
+	bool purge_pass = run->sctx.pass == TTM_SHRINK_PASS_PURGE;
+	unsigned long left = run->scan_limit - min(run->scanned, run->scan_limit);
 	long resident = ttm_tt_resident_pages(bo->ttm);
-	long freed = ttm_shrinker_bo(run, ctx, bo);
+	long freed;
 
-	run->freed += freed;
-	/* The purge pass looks for purgeable BOs: the rest costs nothing. */
+	run->idle_visit = false;
+	freed = ttm_shrinker_bo(run, ctx, bo);
+	run->freed += max(freed, 0L);
+
+	/* The purge pass counts BOs against a budget of its own. */
+	if (purge_pass)
+		run->purge_steps++;
 	if (freed > 0)
 		run->scanned += freed;
-	else if (run->sctx.pass != TTM_SHRINK_PASS_PURGE)
-		run->scanned += max(resident, 1L);
+	else if (!purge_pass)
+		run->scanned += run->idle_visit ? 1 :
+				clamp_t(unsigned long, resident, 1, max(left, 1UL));
 
-	if (!ttm_tt_resident_pages(bo->ttm)) {
+	/* Backed up in full or emptied now: nothing for later scans. */
+	if (bo->ttm && !ttm_tt_resident_pages(bo->ttm) &&
+	    (freed > 0 || ttm_tt_is_backed_up(bo->ttm))) {
 		ttm_shrinker_park(run->s, bo);
-	} else if (budgeted && freed <= 0 && !ttm_bo_shrink_dying(bo) &&
-		   run->sctx.pass != TTM_SHRINK_PASS_PURGE) {
+	} else if (budgeted && freed <= 0 && !purge_pass && !run->idle_visit &&
+		   !bo->bulk_move && !ttm_bo_shrink_dying(bo)) {
 		ttm_shrinker_rotate(run->s, bo);
 		return true;
 	}
@@ -424,6 +450,17 @@ static bool ttm_shrinker_visit(struct ttm_shrink_run *run,
 static bool ttm_shrinker_done(const struct ttm_shrink_run *run)
 {
 	return run->freed >= run->target || run->scanned >= run->scan_limit;
+}
+
+/* BOs a purge pass may look at: as many as pages asked for, 64 at least. */
+#define TTM_SHRINK_PURGE_MIN_STEPS	64
+
+/* Whether the purge pass has looked at enough BOs: the backup passes go on. */
+static bool ttm_shrinker_purge_spent(const struct ttm_shrink_run *run)
+{
+	return run->sctx.pass == TTM_SHRINK_PASS_PURGE &&
+	       run->purge_steps >= max(run->scan_limit,
+				       (unsigned long)TTM_SHRINK_PURGE_MIN_STEPS);
 }
 
 /*
@@ -449,28 +486,44 @@ static bool ttm_shrinker_pass(struct ttm_shrink_run *run)
 			mem_type == TTM_PL_SYSTEM ? s->parked : NULL;
 		struct ttm_buffer_object *bo, *first_rotated = NULL;
 		unsigned long freed_before = run->freed;
+		unsigned int rotated_prio = 0;
 		struct ttm_bo_lru_cursor curs;
 		bool done = false;
 
 		if (!man || !ttm_resource_manager_used(man))
 			continue;
+		if (ttm_shrinker_purge_spent(run))
+			break;
 
 		ttm_bo_lru_for_each_reserved_after_guarded(&curs, man, &ctx,
 							   starts, bo) {
-			/* Back at the BOs this walk sent to the tail: the end. */
-			if (bo == first_rotated)
-				break;
-			if (ttm_shrinker_visit(run, &ctx, bo) && !first_rotated)
+			/*
+			 * Back at the BOs this walk sent to the tail of this
+			 * priority list: on with the next list.
+			 */
+			if (first_rotated && rotated_prio != curs.res_curs.priority)
+				first_rotated = NULL;
+			if (bo == first_rotated) {
+				ttm_bo_lru_cursor_skip_list(&curs);
+				first_rotated = NULL;
+				continue;
+			}
+			if (ttm_shrinker_visit(run, &ctx, bo) && !first_rotated) {
 				first_rotated = bo;
-			/* BOs others hold cost the budget a step each. */
+				rotated_prio = curs.res_curs.priority;
+			}
+			/* BOs others hold cost the budget a page each. */
 			if (ttm_shrinker_done(run) ||
 			    run->scanned + curs.skipped_locked >= run->scan_limit) {
 				done = true;
 				break;
 			}
+			if (ttm_shrinker_purge_spent(run))
+				break;
 			cond_resched();
 		}
 
+		run->scanned += curs.skipped_locked;
 		run->tally.walk_steps += curs.steps;
 		run->tally.skipped_locked += curs.skipped_locked;
 		run->res->skipped_locked += curs.skipped_locked;
@@ -592,10 +645,13 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 		funcs->end(s, &run.sctx);
 
 	/*
-	 * Everything walked and nothing freed, while count() promised pages:
-	 * let the next scan look at the BOs set aside too.
+	 * Everything walked, nothing freed and nothing held the scan up,
+	 * while count() promised pages: they may belong to a BO set aside
+	 * whose pages came back unseen. Let the next scan look at those too.
 	 */
-	if (swept && !run.freed)
+	if (swept && !run.freed && !run.tally.skipped_busy &&
+	    !run.tally.skipped_rpm && !run.tally.skipped_locked &&
+	    atomic_long_read(&s->shrinkable_pages) > 0)
 		ttm_shrinker_rewind(s);
 
 	ttm_shrinker_add_tally(s, &run.tally);
@@ -612,13 +668,14 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
  * @gfp: The reclaim context.
  * @caller: Who asks: decides whether the scan may wait for the GPU, write
  * back and (in the driver's begin callback) resume the device.
- * @nr_scanned: If not NULL, set to the pages the scan looked at: about
- * @nr_to_scan (the scan stops there, freed or not), at least what it
- * freed.
+ * @nr_scanned: If not NULL, set to the pages the scan looked at: at most
+ * @nr_to_scan plus what it freed beyond (a folio, or a purged BO), BOs
+ * it skipped included (the scan stops there, freed or not).
  *
- * A scan frees about @nr_to_scan pages: a large BO is backed up in part,
- * folio by folio (at most a folio more than asked), and the next scan
- * goes on with it. BOs it cannot shrink go to the LRU's tail, BOs with
+ * A scan backs up about @nr_to_scan pages: a large BO is backed up in
+ * part, folio by folio (at most a folio more than asked), and the next
+ * scan goes on with it; a purgeable BO is dropped whole. BOs it cannot
+ * shrink go to the LRU's tail (not those of a bulk move), BOs with
  * nothing left in memory are set aside: the next scan starts with new
  * ones instead of walking those again.
  *
@@ -727,6 +784,8 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 		return -EINTR;
 
 	start = ktime_get_ns();
+	/* All there is: the BOs set aside too, should pages have come back. */
+	ttm_shrinker_rewind(shrinker);
 	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), target,
 				    GFP_KERNEL, TTM_SHRINK_CALLER_FORCED);
 	while (freed < target) {

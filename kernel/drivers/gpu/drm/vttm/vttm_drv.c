@@ -46,8 +46,8 @@ MODULE_PARM_DESC(vram_size_mb, "Fake VRAM per device in MiB, carved from system 
 
 /*
  * Without the TTM shrinker nothing backs a BO up under memory pressure but
- * TTM's own global swapout, as on a kernel without this work: make bench
- * measures that against the shrinker.
+ * TTM's own global swapout, as without this work's shrinker (the rest of
+ * the patched TTM stays): make bench measures that against the shrinker.
  */
 static bool shrinker = true;
 module_param(shrinker, bool, 0444);

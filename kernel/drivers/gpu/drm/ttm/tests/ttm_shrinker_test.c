@@ -389,15 +389,20 @@ static void ttm_lru_walk_concurrent_changes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shr_lru_items(man), NR_BOS - 1);
 }
 
-/* Populated BOs of 16 pages, accounted as the driver would. */
-static void shr_setup(struct kunit *test, unsigned long backend_pages,
-		      const bool *purgeable, int n)
+/*
+ * Populated BOs of 16 pages, accounted as the driver would. @flags:
+ * TTM_SHRINKER_OWN_SCAN for a shrinker the core mm never calls, for tests
+ * that count what their own scans do.
+ */
+static void shr_setup_flags(struct kunit *test, unsigned long backend_pages,
+			    const bool *purgeable, int n, unsigned int flags)
 {
 	struct shr_test_priv *priv = test->priv;
 	int i;
 
 	ttm_kunit_use_backup_file(test, shr_bdev(test), backend_pages);
-	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit");
+	priv->shrinker = ttm_shrinker_create_flags(shr_bdev(test), &shr_funcs,
+						   "kunit", flags);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
 	for (i = 0; i < n; i++) {
 		struct shr_test_bo *tbo = shr_bo(test, i, 16, true);
@@ -406,6 +411,12 @@ static void shr_setup(struct kunit *test, unsigned long backend_pages,
 		ttm_shrinker_mod_pages(priv->shrinker, purgeable[i] ? 0 : 16,
 				       purgeable[i] ? 16 : 0);
 	}
+}
+
+static void shr_setup(struct kunit *test, unsigned long backend_pages,
+		      const bool *purgeable, int n)
+{
+	shr_setup_flags(test, backend_pages, purgeable, n, 0);
 }
 
 /*
@@ -503,6 +514,22 @@ static void ttm_shrinker_count_scan(struct kunit *test)
 			32 * PAGE_SIZE);
 }
 
+/* Give @bo a fence that does not signal before the test ends. */
+static void shr_make_busy(struct kunit *test, struct ttm_buffer_object *bo)
+{
+	struct shr_test_priv *priv = test->priv;
+
+	if (!priv->fence) {
+		priv->fence = kunit_kzalloc(test, sizeof(*priv->fence), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, priv->fence);
+		dma_fence_init(priv->fence, &shr_fence_ops, &shr_fence_lock, 0, 0);
+	}
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(bo->base.resv, 1), 0);
+	dma_resv_add_fence(bo->base.resv, priv->fence, DMA_RESV_USAGE_KERNEL);
+	dma_resv_unlock(bo->base.resv);
+}
+
 /* Walk steps and BOs looked at so far: the cost of scans. */
 static void shr_walk_cost(struct ttm_shrinker *s, s64 *steps, s64 *bos)
 {
@@ -535,7 +562,8 @@ static void ttm_shrinker_scan_budget(struct kunit *test)
 	struct ttm_shrinker *s;
 
 	ttm_kunit_use_backup_file(test, shr_bdev(test), pages + 16);
-	priv->shrinker = ttm_shrinker_create(shr_bdev(test), &shr_funcs, "kunit");
+	priv->shrinker = ttm_shrinker_create_flags(shr_bdev(test), &shr_funcs, "kunit",
+						   TTM_SHRINKER_OWN_SCAN);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(priv->shrinker));
 	s = priv->shrinker;
 	big = shr_bo(test, 0, pages, true)->bo.ttm;
@@ -561,20 +589,23 @@ static void ttm_shrinker_scan_budget(struct kunit *test)
 }
 
 /*
- * Scans do not walk again what earlier ones shrank: four BOs, four scans
- * of one BO's worth each, every scan looks at exactly one BO and every BO
- * is prepared once.
+ * Scans do not walk again what earlier ones shrank: four BOs and a busy
+ * one, four scans of one BO's worth each, every scan looks at exactly one
+ * BO and every BO is prepared once; then a scan looks at the busy one
+ * only, not at the four set aside.
  */
 static void ttm_shrinker_scan_no_revisit(struct kunit *test)
 {
-	static const bool purgeable[] = { false, false, false, false };
+	static const bool purgeable[] = { false, false, false, false, false };
 	struct shr_test_priv *priv = test->priv;
 	s64 steps0, bos0, steps, bos;
 	struct ttm_shrinker *s;
 	int i;
 
-	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	shr_setup_flags(test, 128, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
 	s = priv->shrinker;
+	shr_make_busy(test, &priv->bos[4]->bo);
 
 	for (i = 0; i < 4; i++) {
 		shr_walk_cost(s, &steps0, &bos0);
@@ -586,11 +617,12 @@ static void ttm_shrinker_scan_no_revisit(struct kunit *test)
 	}
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_EQ_MSG(test, priv->bos[i]->prepares, 1, "BO %d", i);
-	/* nothing left: a scan finds nothing and walks nothing set aside */
+	/* only the busy one left: looked at, the four set aside not */
 	shr_walk_cost(s, &steps0, &bos0);
 	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 0);
 	shr_walk_cost(s, &steps, &bos);
-	KUNIT_EXPECT_EQ(test, steps - steps0, 0);
+	KUNIT_EXPECT_EQ(test, bos - bos0, 1);
+	KUNIT_EXPECT_LE(test, steps - steps0, 2);
 }
 
 /*
@@ -601,21 +633,14 @@ static void ttm_shrinker_scan_rotates_busy(struct kunit *test)
 {
 	static const bool purgeable[] = { false, false, false };
 	struct shr_test_priv *priv = test->priv;
-	struct ttm_buffer_object *busy;
 	s64 steps0, bos0, steps, bos;
 	unsigned long scanned = 0;
 	struct ttm_shrinker *s;
 
-	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
 	s = priv->shrinker;
-	busy = &priv->bos[0]->bo;
-	priv->fence = kunit_kzalloc(test, sizeof(*priv->fence), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, priv->fence);
-	dma_fence_init(priv->fence, &shr_fence_ops, &shr_fence_lock, 0, 0);
-	dma_resv_lock(busy->base.resv, NULL);
-	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(busy->base.resv, 1), 0);
-	dma_resv_add_fence(busy->base.resv, priv->fence, DMA_RESV_USAGE_KERNEL);
-	dma_resv_unlock(busy->base.resv);
+	shr_make_busy(test, &priv->bos[0]->bo);
 
 	/* busy, then BO 1: both looked at, the busy one's pages count */
 	shr_walk_cost(s, &steps0, &bos0);
@@ -655,7 +680,8 @@ static void ttm_shrinker_scan_finds_restored(struct kunit *test)
 	struct ttm_shrinker *s;
 	unsigned long freed;
 
-	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
 	s = priv->shrinker;
 	bo = &priv->bos[0]->bo;
 
@@ -671,6 +697,130 @@ static void ttm_shrinker_scan_finds_restored(struct kunit *test)
 	if (!freed)
 		freed = shr_direct_scan(s, 16);
 	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+}
+
+/*
+ * A walk that comes round to a BO it sent to the tail of one priority
+ * list goes on with the next list: a busy BO at priority 0 does not keep
+ * the scan from an idle one at priority 1.
+ */
+static void ttm_shrinker_scan_rotates_per_priority(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_buffer_object *low;
+	struct ttm_shrinker *s;
+
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	shr_make_busy(test, &priv->bos[0]->bo);
+	low = &priv->bos[1]->bo;
+	dma_resv_lock(low->base.resv, NULL);
+	low->priority = 1;
+	spin_lock(&shr_bdev(test)->lru_lock);
+	ttm_bo_move_to_lru_tail(low);
+	spin_unlock(&shr_bdev(test)->lru_lock);
+	dma_resv_unlock(low->base.resv);
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 64), 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(low->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(priv->bos[0]->bo.ttm));
+}
+
+/*
+ * BOs of a bulk move keep their place (moving one to the tail would only
+ * move it to the end of its range, ahead of the walk): two busy ones
+ * sharing a reservation do not keep a scan from the idle BO after them,
+ * and are looked at once each.
+ */
+static void ttm_shrinker_scan_bulk_not_rotated(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_place *place = ttm_place_kunit_init(test, TTM_PL_SYSTEM, 0);
+	struct ttm_placement placement = { .num_placement = 1, .placement = place };
+	struct ttm_buffer_object *a, *b, *idle;
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_lru_bulk_move *bulk;
+	s64 steps0, bos0, steps, bos;
+	struct shr_test_bo *tbo;
+	struct ttm_shrinker *s;
+
+	bulk = kunit_kzalloc(test, sizeof(*bulk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bulk);
+	ttm_lru_bulk_move_init(bulk);
+	shr_setup_flags(test, 64, purgeable, 1, TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	a = &priv->bos[0]->bo;
+
+	/* b shares a's reservation, as the BOs of one VM do */
+	tbo = kunit_kzalloc(test, sizeof(*tbo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tbo);
+	drm_gem_private_object_init(priv->devs->drm, &tbo->bo.base, 16 << PAGE_SHIFT);
+	dma_resv_lock(a->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_bo_init_reserved(shr_bdev(test), &tbo->bo,
+						   ttm_bo_type_device, &placement, 1,
+						   &ctx, NULL, a->base.resv,
+						   &dummy_ttm_bo_destroy), 0);
+	b = &tbo->bo;
+	priv->bos[1] = tbo;
+	if (!b->ttm)
+		KUNIT_ASSERT_EQ(test, ttm_tt_create(b, false), 0);
+	KUNIT_ASSERT_EQ(test, ttm_tt_populate(shr_bdev(test), b->ttm, &ctx), 0);
+	ttm_bo_set_bulk_move(a, bulk);
+	ttm_bo_set_bulk_move(b, bulk);
+	dma_resv_unlock(a->base.resv);
+	ttm_shrinker_mod_pages(s, 16, 0);
+	shr_make_busy(test, a);
+
+	/* after the range: the idle one */
+	idle = &shr_bo(test, 2, 16, true)->bo;
+	ttm_shrinker_mod_pages(s, 16, 0);
+
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 48), 16);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, bos - bos0, 3);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(idle->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(a->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(b->ttm));
+
+	dma_resv_lock(a->base.resv, NULL);
+	ttm_bo_set_bulk_move(a, NULL);
+	ttm_bo_set_bulk_move(b, NULL);
+	dma_resv_unlock(a->base.resv);
+	ttm_lru_bulk_move_fini(shr_bdev(test), bulk);
+}
+
+/*
+ * A BO set aside with nothing in memory that ttm_bo_kmap() gives its
+ * pages back goes to the LRU's tail: the very next scan finds it.
+ */
+static void ttm_shrinker_scan_finds_kmapped(struct kunit *test)
+{
+	static const bool purgeable[] = { false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_bo_kmap_obj map;
+	struct ttm_buffer_object *bo;
+	struct ttm_shrinker *s;
+
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	bo = &priv->bos[0]->bo;
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
+	KUNIT_ASSERT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_bo_kmap(bo, 0, 1, &map), 0);
+	dma_resv_unlock(bo->base.resv);
+	ttm_bo_kunmap(&map);
+	KUNIT_ASSERT_EQ(test, ttm_tt_resident_pages(bo->ttm), 16);
+	ttm_shrinker_mod_pages(s, 16, 0);
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
 }
 
@@ -1065,6 +1215,9 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_shrinker_scan_no_revisit),
 	KUNIT_CASE(ttm_shrinker_scan_rotates_busy),
 	KUNIT_CASE(ttm_shrinker_scan_finds_restored),
+	KUNIT_CASE(ttm_shrinker_scan_rotates_per_priority),
+	KUNIT_CASE(ttm_shrinker_scan_bulk_not_rotated),
+	KUNIT_CASE(ttm_shrinker_scan_finds_kmapped),
 	KUNIT_CASE(ttm_shrinker_runtime_pm),
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),
