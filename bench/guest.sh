@@ -30,10 +30,11 @@ vttm_debugfs() {
 sample_memory() {
 	local used=0 swap=0 total avail stotal sfree
 	while :; do
-		read -r total avail stotal sfree < <(awk '
+		# (no process substitution: the guest has no /dev/fd)
+		read -r total avail stotal sfree <<<"$(awk '
 			/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 }
 			/^SwapTotal:/ { st = $2 } /^SwapFree:/ { sf = $2 }
-			END { print t, a, st, sf }' /proc/meminfo)
+			END { print t, a, st, sf }' /proc/meminfo)"
 		((total - avail > used)) && used=$((total - avail))
 		((stotal - sfree > swap)) && swap=$((stotal - sfree))
 		echo "peak_used_bytes $((used * 1024)) peak_swap_bytes $((swap * 1024))" >"$1.tmp"
