@@ -151,7 +151,8 @@ struct ttm_shrink_tally {
  * enough or not, which keeps a scan of the core mm to about its
  * nr_to_scan (a forced shrink has no limit). The purge pass has a budget
  * of its own, @purge_steps BOs. @swept: a backup pass walked system and
- * TT to their ends.
+ * TT to their ends. @purge_hunt: a backup pass that cannot back up (no
+ * __GFP_FS, no backend space) and walks for purgeable BOs alone.
  */
 struct ttm_shrink_run {
 	struct ttm_shrinker *s;
@@ -164,6 +165,7 @@ struct ttm_shrink_run {
 	bool backend_full;
 	bool swept;
 	bool idle_visit;
+	bool purge_hunt;
 	struct ttm_shrink_tally tally;
 	struct ttm_shrink_result *res;
 };
@@ -358,10 +360,10 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
  * moves it back to the LRU's tail when it gets pages again: a move to a
  * new placement, a CPU fault, ttm_bo_kmap() or ttm_bo_vmap() (patch
  * "walks that start after a marker"); a driver that populates a tt by
- * other means should do so too. As a safety net, a forced shrink, and a
- * scan that walked everything, found nothing and was held up by nothing,
- * rewind the markers. BOs of a bulk move keep their place: the bulk's
- * range must stay in one piece.
+ * other means should do so too. As a safety net, a forced shrink of all
+ * there is, and a scan that walked everything, found nothing and was held
+ * up by nothing, rewind the markers. BOs of a bulk move keep their place:
+ * the bulk's range must stay in one piece.
  */
 static void ttm_shrinker_park(struct ttm_shrinker *s,
 			      struct ttm_buffer_object *bo)
@@ -425,17 +427,23 @@ static bool ttm_shrinker_visit(struct ttm_shrink_run *run,
 	run->freed += max(freed, 0L);
 
 	/* The purge pass counts BOs against a budget of its own. */
+	/*
+	 * A backup pass that cannot back anything up looks for purgeable
+	 * BOs only: the others cost it nothing, as in the purge pass.
+	 */
 	if (purge_pass)
 		run->purge_steps++;
 	if (freed > 0)
 		run->scanned += freed;
-	else if (!purge_pass)
+	else if (!purge_pass && !(run->idle_visit && run->purge_hunt))
 		run->scanned += run->idle_visit ? 1 :
 				clamp_t(unsigned long, resident, 1, max(left, 1UL));
 
-	/* Backed up in full or emptied now: nothing for later scans. */
-	if (bo->ttm && !ttm_tt_resident_pages(bo->ttm) &&
-	    (freed > 0 || ttm_tt_is_backed_up(bo->ttm))) {
+	/*
+	 * Nothing in memory (backed up in full, purged, never populated):
+	 * nothing for later scans until it gets pages, which puts it back.
+	 */
+	if (!ttm_tt_resident_pages(bo->ttm)) {
 		ttm_shrinker_park(run->s, bo);
 	} else if (budgeted && freed <= 0 && !purge_pass && !run->idle_visit &&
 		   !bo->bulk_move && !ttm_bo_shrink_dying(bo)) {
@@ -550,6 +558,13 @@ static bool ttm_shrinker_may_wait(enum ttm_shrink_caller caller)
 	}
 }
 
+/* Whether this scan's context and the backend allow a backup at all. */
+static bool ttm_shrinker_can_back_up_now(struct ttm_shrink_run *run)
+{
+	return (run->sctx.gfp & __GFP_FS) && !run->backend_full &&
+	       ttm_shrinker_backup_space(run->s);
+}
+
 /*
  * Whether a pass of a reclaim scan can free anything at all, by the
  * counts count() answers from: else it is not walked. A forced shrink
@@ -566,9 +581,8 @@ static bool ttm_shrinker_pass_useful(struct ttm_shrink_run *run,
 	if (pass == TTM_SHRINK_PASS_PURGE)
 		return false;
 
-	return (run->sctx.gfp & __GFP_FS) &&
-	       atomic_long_read(&s->shrinkable_pages) > 0 &&
-	       ttm_shrinker_backup_space(s);
+	return atomic_long_read(&s->shrinkable_pages) > 0 &&
+	       ttm_shrinker_can_back_up_now(run);
 }
 
 /* Add what a scan counted to the shared statistics, once. */
@@ -634,6 +648,8 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 				break;
 			if (!ttm_shrinker_pass_useful(&run, pass))
 				continue;
+			run.purge_hunt = pass != TTM_SHRINK_PASS_PURGE &&
+					 !ttm_shrinker_can_back_up_now(&run);
 			run.sctx.pass = pass;
 			res->last_pass = pass;
 			if (ttm_shrinker_pass(&run))
@@ -785,7 +801,8 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 
 	start = ktime_get_ns();
 	/* All there is: the BOs set aside too, should pages have come back. */
-	ttm_shrinker_rewind(shrinker);
+	if (flags & TTM_SHRINK_ALL)
+		ttm_shrinker_rewind(shrinker);
 	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), target,
 				    GFP_KERNEL, TTM_SHRINK_CALLER_FORCED);
 	while (freed < target) {

@@ -189,9 +189,9 @@ static void ttm_shrinker_bench_walk(struct kunit *test)
 	run->test = test;
 	run->devs = ttm_test_devices_all(test);
 	dma_fence_init(&run->fence, &bench_fence_ops, &bench_fence_lock, 0, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_run_fini, run), 0);
 	run->bos = kvcalloc(c->bos, sizeof(*run->bos), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, run->bos);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_run_fini, run), 0);
 
 	ttm_kunit_use_backup_file(test, run->devs->ttm_dev, c->bos + 16);
 	/* the core mm's reclaim must not scan behind the benchmark's back */
