@@ -187,8 +187,8 @@ static void vttm_test_madvise(struct kunit *test)
 
 	/* purge it */
 	KUNIT_EXPECT_TRUE(test, vttm_test_madv(bo, VTTM_MADV_DONTNEED));
-	KUNIT_EXPECT_GE(test, ttm_shrinker_scan(s, pages, GFP_KERNEL, TTM_SHRINK_CALLER_KSWAPD, NULL),
-			pages);
+	KUNIT_EXPECT_GE(test, ttm_shrinker_scan(s, pages, GFP_KERNEL,
+						TTM_SHRINK_CALLER_KSWAPD, NULL), pages);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->purgeable_pages), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&s->stats.purged_bytes), SZ_64K);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_purged(bo->tbo.ttm));
