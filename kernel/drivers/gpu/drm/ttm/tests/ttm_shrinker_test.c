@@ -717,14 +717,7 @@ static void ttm_shrinker_direct_never_waits(struct kunit *test)
 	shr_setup(test, 64, purgeable, ARRAY_SIZE(purgeable));
 	s = priv->shrinker;
 	busy = &priv->bos[0]->bo;
-
-	priv->fence = kunit_kzalloc(test, sizeof(*priv->fence), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, priv->fence);
-	dma_fence_init(priv->fence, &shr_fence_ops, &shr_fence_lock, 0, 0);
-	dma_resv_lock(busy->base.resv, NULL);
-	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(busy->base.resv, 1), 0);
-	dma_resv_add_fence(busy->base.resv, priv->fence, DMA_RESV_USAGE_KERNEL);
-	dma_resv_unlock(busy->base.resv);
+	shr_make_busy(test, busy);
 
 	start = ktime_get_ns();
 	freed = shr_direct_scan(s, 1000);
