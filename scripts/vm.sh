@@ -171,7 +171,13 @@ if [[ -f "$RUN/result.tap" ]]; then
 	nok=$(grep -cE '^not ok [0-9]+' "$RUN/result.tap" || true)
 	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$RUN/result.tap" | head -1)
 	failed=$((failed + nok))
-	grep -E '^not ok ' "$RUN/result.tap" | sed 's/^/vm-test: FAIL: /' >&2 || true
+	# each failure with the last lines its test printed, so that a CI
+	# log, which keeps only this output, says why
+	awk '/^# / { buf[n++ % 15] = $0; next }
+	     /^not ok / { print "vm-test: FAIL: " $0
+			  for (i = (n > 15 ? n - 15 : 0); i < n; i++)
+				  print "vm-test:   " buf[i % 15] }
+	     /^(not )?ok / { n = 0 }' "$RUN/result.tap" >&2
 	if [[ -n "$planned" ]] && ((passed + nok < planned)); then
 		fail "only $((passed + nok)) of $planned tests reported"
 	fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The ttm tracepoints as an external tool sees them: trace-cmd records
-# every ttm event while BOs overcommit the guest (1.1x RAM) and then
-# the stress workload runs (shortened), and trace-cmd's own report must
+# every ttm event while BOs overcommit the guest (1.1x RAM), then a
+# forced shrink through the shrink node, and trace-cmd's own report must
 # decode them: the device by name, scans of every kind of caller that
 # ran (kswapd or direct reclaim, and forced) with symbolic pass and
 # caller, and shrunk BOs by the id the bos node shows.
@@ -9,7 +9,6 @@ set -u
 PROJECT=${PROJECT:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${VM_OUT:-/tmp}
 OVERCOMMIT="$PROJECT/build/tests/vm/vttm-overcommit"
-STRESS="$PROJECT/build/tests/vm/vttm-stress"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -23,12 +22,20 @@ done
 dev=$(basename "$(readlink -f "$card/device")")
 echo "vttm device: $dev"
 
-# the overcommit makes kswapd and direct reclaim scan; the stress run's
-# forced shrinks (the shrink node) add caller=forced
+shrink_node=/sys/kernel/debug/dri/${card##*card}/shrinker/shrink
+[[ -w "$shrink_node" ]] || { echo "no $shrink_node"; exit 1; }
+
+# The overcommit makes kswapd and direct reclaim scan; a forced shrink
+# through the shrink node adds caller=forced. trace-cmd does not pass on
+# its command's exit status: the workload writes it to a file.
+rm -f "$OUT/trace-cmd-workload.rc"
 trace-cmd record -q -e ttm -o "$OUT/trace-cmd.dat" bash -c \
-	"VTTM_OVERCOMMIT=1.1 '$OVERCOMMIT' && VTTM_STRESS_SECONDS=4 '$STRESS'" \
+	"VTTM_OVERCOMMIT=1.1 '$OVERCOMMIT' && echo 64M >'$shrink_node';
+	 echo \$? >'$OUT/trace-cmd-workload.rc'" \
 	>"$OUT/trace-cmd-workload.txt" 2>&1 ||
-	bad "the workload or the recording failed: $(tail -5 "$OUT/trace-cmd-workload.txt")"
+	bad "the recording failed: $(tail -5 "$OUT/trace-cmd-workload.txt")"
+[[ "$(cat "$OUT/trace-cmd-workload.rc" 2>/dev/null)" == 0 ]] ||
+	bad "the workload failed: $(tail -5 "$OUT/trace-cmd-workload.txt")"
 trace-cmd report -i "$OUT/trace-cmd.dat" >"$OUT/trace-cmd-report.txt" 2>&1 ||
 	bad "trace-cmd report failed: $(tail -3 "$OUT/trace-cmd-report.txt")"
 R="$OUT/trace-cmd-report.txt"
