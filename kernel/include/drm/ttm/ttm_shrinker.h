@@ -183,6 +183,9 @@ struct ttm_shrinker_funcs {
  * @skipped_pinned: Pinned BOs skipped.
  * @skipped_rpm: BOs skipped because the device was suspended and the scan
  * (direct reclaim) must not wake it.
+ * @skipped_fragmentation: Reclaim passes for a costly order that compaction
+ * can serve, to which the shrinker offered only purgeable BOs and left the
+ * working set in memory.
  * @walk_steps: LRU entries the walks went through.
  * @enospc: Scans that found the backup backend full.
  * @backup_errors: Backups that failed for another reason.
@@ -202,6 +205,7 @@ struct ttm_shrinker_stats {
 	atomic64_t skipped_busy;
 	atomic64_t skipped_pinned;
 	atomic64_t skipped_rpm;
+	atomic64_t skipped_fragmentation;
 	atomic64_t walk_steps;
 	atomic64_t enospc;
 	atomic64_t backup_errors;
@@ -300,10 +304,17 @@ void ttm_shrinker_debugfs_init(struct ttm_shrinker *shrinker,
 			       struct dentry *parent);
 
 unsigned long ttm_shrinker_count(struct ttm_shrinker *shrinker, gfp_t gfp);
+unsigned long ttm_shrinker_count_order(struct ttm_shrinker *shrinker,
+				       gfp_t gfp, int order, bool compactable);
 unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				unsigned long nr_to_scan, gfp_t gfp,
 				enum ttm_shrink_caller caller,
 				unsigned long *nr_scanned);
+unsigned long ttm_shrinker_scan_order(struct ttm_shrinker *shrinker,
+				      unsigned long nr_to_scan, gfp_t gfp,
+				      enum ttm_shrink_caller caller,
+				      int order, bool compactable,
+				      unsigned long *nr_scanned);
 int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 			unsigned int flags, struct ttm_shrink_result *result);
 int ttm_shrinker_parse_size(const char *buf, u64 *bytes);

@@ -14,6 +14,7 @@
 
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
@@ -97,6 +98,22 @@ static unsigned long ttm_shrinker_backup_space(struct ttm_shrinker *s)
 
 	return min_t(u64, ttm_device_backup_avail(s->bdev) >> PAGE_SHIFT,
 		     ULONG_MAX);
+}
+
+static bool ttm_shrink_compaction_aware = true;
+module_param_named(shrink_compaction_aware, ttm_shrink_compaction_aware,
+		   bool, 0644);
+MODULE_PARM_DESC(shrink_compaction_aware,
+		 "Reclaim for a costly order that compaction can serve only purges BOs, backs none up (default: true)");
+
+/*
+ * Whether reclaim for an allocation of @order leaves the working set
+ * alone: the order is costly and compaction can serve it.
+ */
+static bool ttm_shrinker_spares_for(int order, bool compactable)
+{
+	return compactable && order > PAGE_ALLOC_COSTLY_ORDER &&
+	       READ_ONCE(ttm_shrink_compaction_aware);
 }
 
 /**
@@ -678,12 +695,58 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
 }
 
 /**
- * ttm_shrinker_scan() - Free pages, as the core mm asks for
+ * ttm_shrinker_count_order() - What the shrinker would free for an
+ * allocation of some order
+ * @shrinker: The shrinker.
+ * @gfp: The reclaim context.
+ * @order: The order of the allocation reclaim runs for, 0 if none.
+ * @compactable: Compaction can serve that order
+ * (shrink_control_compaction_suitable()).
+ *
+ * ttm_shrinker_count(), but for a costly order (above
+ * PAGE_ALLOC_COSTLY_ORDER) that compaction can serve only the purgeable
+ * pages, unless the ttm.shrink_compaction_aware parameter is off: the
+ * order-0 pages a backup frees do not make such an allocation succeed,
+ * compaction does, and the working set would have to come back from swap.
+ * Offered nothing else, the core mm neither scans for it nor defers the
+ * work to later scans. Such a count, with shrinkable pages left alone, is
+ * counted in skipped_fragmentation and traced as a ttm_shrink_skip with
+ * reason fragmentation and bo_id 0.
+ *
+ * Return: A number of pages.
+ */
+unsigned long ttm_shrinker_count_order(struct ttm_shrinker *shrinker,
+				       gfp_t gfp, int order, bool compactable)
+{
+	long purgeable, shrinkable;
+
+	if (!ttm_shrinker_spares_for(order, compactable))
+		return ttm_shrinker_count(shrinker, gfp);
+
+	atomic64_inc(&shrinker->stats.count_calls);
+	purgeable = atomic_long_read(&shrinker->purgeable_pages);
+	shrinkable = atomic_long_read(&shrinker->shrinkable_pages);
+	if (shrinkable > 0) {
+		atomic64_inc(&shrinker->stats.skipped_fragmentation);
+		trace_ttm_shrink_skip(ttm_shrinker_dev(shrinker), 0,
+				      (u64)shrinkable << PAGE_SHIFT,
+				      TTM_SHRINK_PASS_IDLE, "fragmentation");
+	}
+
+	return max(purgeable, 0L);
+}
+EXPORT_SYMBOL(ttm_shrinker_count_order);
+
+/**
+ * ttm_shrinker_scan_order() - Free pages for an allocation of some order
  * @shrinker: The shrinker.
  * @nr_to_scan: Pages wanted.
  * @gfp: The reclaim context.
  * @caller: Who asks: decides whether the scan may wait for the GPU, write
  * back and (in the driver's begin callback) resume the device.
+ * @order: The order of the allocation reclaim runs for, 0 if none.
+ * @compactable: Compaction can serve that order
+ * (shrink_control_compaction_suitable()).
  * @nr_scanned: If not NULL, set to the pages the scan looked at: at most
  * @nr_to_scan plus what it freed beyond (a folio, or a purged BO), BOs
  * it skipped included (the scan stops there, freed or not).
@@ -693,7 +756,53 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
  * scan goes on with it; a purgeable BO is dropped whole. BOs it cannot
  * shrink go to the LRU's tail (not those of a bulk move), BOs with
  * nothing left in memory are set aside: the next scan starts with new
- * ones instead of walking those again.
+ * ones instead of walking those again. For a costly order that compaction
+ * can serve, it only purges, as ttm_shrinker_count_order() promised.
+ *
+ * Return: Pages freed.
+ */
+unsigned long ttm_shrinker_scan_order(struct ttm_shrinker *shrinker,
+				      unsigned long nr_to_scan, gfp_t gfp,
+				      enum ttm_shrink_caller caller,
+				      int order, bool compactable,
+				      unsigned long *nr_scanned)
+{
+	struct ttm_shrink_result res = {
+		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
+	};
+	struct ttm_shrinker_stats *st = &shrinker->stats;
+	const char *dev = ttm_shrinker_dev(shrinker);
+	u64 start = ktime_get_ns(), ns;
+	unsigned long freed, scanned;
+
+	trace_ttm_shrink_scan_start(dev, nr_to_scan, gfp, order, caller);
+	atomic64_inc(&st->scan_calls);
+	freed = ttm_shrinker_run(shrinker, nr_to_scan, max(nr_to_scan, 1UL),
+				 gfp, caller,
+				 ttm_shrinker_spares_for(order, compactable),
+				 &res, &scanned);
+	ns = ktime_get_ns() - start;
+	atomic64_add(ns, &st->scan_ns_total);
+	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
+	trace_ttm_shrink_scan_end(dev, nr_to_scan, gfp, order, caller,
+				  res.last_pass, freed, scanned, ns);
+	if (nr_scanned)
+		*nr_scanned = scanned;
+
+	return freed;
+}
+EXPORT_SYMBOL(ttm_shrinker_scan_order);
+
+/**
+ * ttm_shrinker_scan() - Free pages, as the core mm asks for
+ * @shrinker: The shrinker.
+ * @nr_to_scan: Pages wanted.
+ * @gfp: The reclaim context.
+ * @caller: Who asks.
+ * @nr_scanned: If not NULL, set to the pages the scan looked at.
+ *
+ * ttm_shrinker_scan_order() for reclaim that serves no allocation order in
+ * particular (a driver's worker, a debug node, tests).
  *
  * Return: Pages freed.
  */
@@ -702,34 +811,19 @@ unsigned long ttm_shrinker_scan(struct ttm_shrinker *shrinker,
 				enum ttm_shrink_caller caller,
 				unsigned long *nr_scanned)
 {
-	struct ttm_shrink_result res = {
-		.requested_bytes = (u64)nr_to_scan << PAGE_SHIFT,
-	};
-	struct ttm_shrinker_stats *st = &shrinker->stats;
-	u64 start = ktime_get_ns(), ns;
-	unsigned long freed, scanned;
-
-	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
-				    caller);
-	atomic64_inc(&st->scan_calls);
-	freed = ttm_shrinker_run(shrinker, nr_to_scan, max(nr_to_scan, 1UL),
-				 gfp, caller, false, &res, &scanned);
-	ns = ktime_get_ns() - start;
-	atomic64_add(ns, &st->scan_ns_total);
-	ttm_shrinker_stat_max(&st->scan_ns_max, ns);
-	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), nr_to_scan, gfp,
-				  caller, res.last_pass, freed, scanned, ns);
-	if (nr_scanned)
-		*nr_scanned = scanned;
-
-	return freed;
+	return ttm_shrinker_scan_order(shrinker, nr_to_scan, gfp, caller, 0,
+				       false, nr_scanned);
 }
 EXPORT_SYMBOL(ttm_shrinker_scan);
 
 static unsigned long ttm_shrinker_mm_count(struct shrinker *shrink,
 					   struct shrink_control *sc)
 {
-	unsigned long n = ttm_shrinker_count(shrink->private_data, sc->gfp_mask);
+	unsigned long n;
+
+	n = ttm_shrinker_count_order(shrink->private_data, sc->gfp_mask,
+				     sc->order,
+				     shrink_control_compaction_suitable(sc));
 
 	return n ?: SHRINK_EMPTY;
 }
@@ -739,10 +833,13 @@ static unsigned long ttm_shrinker_mm_scan(struct shrinker *shrink,
 {
 	unsigned long freed, scanned = 0;
 
-	freed = ttm_shrinker_scan(shrink->private_data, sc->nr_to_scan,
-				  sc->gfp_mask,
-				  current_is_kswapd() ? TTM_SHRINK_CALLER_KSWAPD :
-				  TTM_SHRINK_CALLER_DIRECT, &scanned);
+	freed = ttm_shrinker_scan_order(shrink->private_data, sc->nr_to_scan,
+					sc->gfp_mask,
+					current_is_kswapd() ?
+					TTM_SHRINK_CALLER_KSWAPD :
+					TTM_SHRINK_CALLER_DIRECT, sc->order,
+					shrink_control_compaction_suitable(sc),
+					&scanned);
 	/*
 	 * What was looked at, as the core mm counts it: busy BOs too, so
 	 * that a shrinker whose BOs are all busy is not called for ever.
@@ -804,7 +901,7 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 	if (flags & TTM_SHRINK_ALL)
 		ttm_shrinker_rewind(shrinker);
 	trace_ttm_shrink_scan_start(ttm_shrinker_dev(shrinker), target,
-				    GFP_KERNEL, TTM_SHRINK_CALLER_FORCED);
+				    GFP_KERNEL, 0, TTM_SHRINK_CALLER_FORCED);
 	while (freed < target) {
 		u64 locked = result->skipped_locked;
 		unsigned long round_scanned;
@@ -834,7 +931,7 @@ int ttm_shrinker_shrink(struct ttm_shrinker *shrinker, u64 bytes,
 	}
 	result->duration_ns = ktime_get_ns() - start;
 	trace_ttm_shrink_scan_end(ttm_shrinker_dev(shrinker), target,
-				  GFP_KERNEL, TTM_SHRINK_CALLER_FORCED,
+				  GFP_KERNEL, 0, TTM_SHRINK_CALLER_FORCED,
 				  result->last_pass, freed, scanned,
 				  result->duration_ns);
 	shrinker->last = *result;

@@ -223,6 +223,8 @@ static int ttm_shrinker_stats_show(struct seq_file *m, void *data)
 	ttm_shrinker_show_stat(m, "skipped_busy", &st->skipped_busy);
 	ttm_shrinker_show_stat(m, "skipped_pinned", &st->skipped_pinned);
 	ttm_shrinker_show_stat(m, "skipped_rpm", &st->skipped_rpm);
+	ttm_shrinker_show_stat(m, "skipped_fragmentation",
+			       &st->skipped_fragmentation);
 	ttm_shrinker_show_stat(m, "walk_steps", &st->walk_steps);
 	ttm_shrinker_show_stat(m, "enospc", &st->enospc);
 	ttm_shrinker_show_stat(m, "backup_errors", &st->backup_errors);

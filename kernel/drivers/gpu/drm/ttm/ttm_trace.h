@@ -43,36 +43,41 @@ TRACE_DEFINE_ENUM(TTM_SHRINK_PASS_WAIT);
 			 { TTM_SHRINK_PASS_WAIT, "wait" })
 
 /*
- * A scan starts: @dev is the device (dev_name()), @caller who runs it
- * (kswapd, direct reclaim, a forced shrink, a driver's worker, ...).
+ * A scan starts: @dev is the device (dev_name()), @order the order of the
+ * allocation reclaim runs for (0 for none in particular and for forced
+ * shrinks), @caller who runs it (kswapd, direct reclaim, a forced
+ * shrink, a driver's worker, ...).
  */
 TRACE_EVENT(ttm_shrink_scan_start,
 	    TP_PROTO(const char *dev, unsigned long nr_to_scan, gfp_t gfp,
-		     int caller),
-	    TP_ARGS(dev, nr_to_scan, gfp, caller),
+		     int order, int caller),
+	    TP_ARGS(dev, nr_to_scan, gfp, order, caller),
 	    TP_STRUCT__entry(__string(dev, dev)
 			     __field(unsigned long, nr_to_scan)
 			     __field(unsigned long, gfp)
+			     __field(int, order)
 			     __field(int, caller)),
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->nr_to_scan = nr_to_scan;
 			   __entry->gfp = (__force unsigned long)gfp;
+			   __entry->order = order;
 			   __entry->caller = caller;),
-	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s",
+	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s order=%d caller=%s",
 		      __get_str(dev), __entry->nr_to_scan,
-		      show_gfp_flags(__entry->gfp),
+		      show_gfp_flags(__entry->gfp), __entry->order,
 		      ttm_show_caller(__entry->caller))
 );
 
 TRACE_EVENT(ttm_shrink_scan_end,
 	    TP_PROTO(const char *dev, unsigned long nr_to_scan, gfp_t gfp,
-		     int caller, int pass, unsigned long freed,
+		     int order, int caller, int pass, unsigned long freed,
 		     unsigned long scanned, u64 duration_ns),
-	    TP_ARGS(dev, nr_to_scan, gfp, caller, pass, freed, scanned,
+	    TP_ARGS(dev, nr_to_scan, gfp, order, caller, pass, freed, scanned,
 		    duration_ns),
 	    TP_STRUCT__entry(__string(dev, dev)
 			     __field(unsigned long, nr_to_scan)
 			     __field(unsigned long, gfp)
+			     __field(int, order)
 			     __field(int, caller)
 			     __field(int, pass)
 			     __field(unsigned long, freed)
@@ -81,14 +86,15 @@ TRACE_EVENT(ttm_shrink_scan_end,
 	    TP_fast_assign(__assign_str(dev);
 			   __entry->nr_to_scan = nr_to_scan;
 			   __entry->gfp = (__force unsigned long)gfp;
+			   __entry->order = order;
 			   __entry->caller = caller;
 			   __entry->pass = pass;
 			   __entry->freed = freed;
 			   __entry->scanned = scanned;
 			   __entry->duration_ns = duration_ns;),
-	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s caller=%s pass=%s freed=%lu scanned=%lu duration_ns=%llu",
+	    TP_printk("dev=%s nr_to_scan=%lu gfp=%s order=%d caller=%s pass=%s freed=%lu scanned=%lu duration_ns=%llu",
 		      __get_str(dev), __entry->nr_to_scan,
-		      show_gfp_flags(__entry->gfp),
+		      show_gfp_flags(__entry->gfp), __entry->order,
 		      ttm_show_caller(__entry->caller),
 		      ttm_show_pass(__entry->pass),
 		      __entry->freed, __entry->scanned, __entry->duration_ns)
@@ -186,6 +192,9 @@ TRACE_EVENT(ttm_lru_walk,
 /*
  * A BO the shrinker was offered but left alone, and why: a word (busy,
  * pinned, exported, rpm, backend_full, no_fs, dying), readable as is.
+ * Reason fragmentation, with @bo_id 0, is a whole reclaim pass offered only
+ * purgeable BOs: compaction can serve its order (@size: the shrinkable
+ * bytes left alone).
  */
 TRACE_EVENT(ttm_shrink_skip,
 	    TP_PROTO(const char *dev, u32 bo_id, u64 size, int pass,

@@ -8,10 +8,12 @@
  * to know which one it is.
  */
 
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/pm_runtime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -323,28 +325,39 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
  * Validate into the BO's placement holding its lock in a drm_exec
  * transaction: with a ticket, eviction may wait for BOs that others hold
  * instead of giving up on them, so an allocation that must evict keeps
- * trying while it makes progress (exhaustive eviction).
+ * trying while it makes progress (exhaustive eviction). When the BO it
+ * would wait for belongs to an older transaction, waiting could deadlock:
+ * TTM returns -EDEADLK (ww_backoff) and this one lets go of its lock and
+ * starts again, giving the older one time to finish, where TTM would
+ * otherwise fail the allocation with -ENOMEM.
  */
 static int vttm_bo_validate_exec(struct vttm_bo *bo)
 {
 	struct ttm_operation_ctx ctx = {
 		.interruptible = true,
 		.gfp_retry_mayfail = true,
+		.ww_backoff = true,
 	};
 	struct drm_exec exec;
-	int ret = 0;
+	int ret;
 
-	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT, 1);
-	drm_exec_until_all_locked(&exec) {
-		ret = drm_exec_lock_obj(&exec, &bo->tbo.base);
-		drm_exec_retry_on_contention(&exec);
-		if (ret)
-			break;
-		ret = ttm_bo_validate(&bo->tbo, &bo->placement, &ctx);
+	for (;;) {
+		drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT, 1);
+		drm_exec_until_all_locked(&exec) {
+			ret = drm_exec_lock_obj(&exec, &bo->tbo.base);
+			drm_exec_retry_on_contention(&exec);
+			if (ret)
+				break;
+			ret = ttm_bo_validate(&bo->tbo, &bo->placement, &ctx);
+		}
+		drm_exec_fini(&exec);
+		if (ret != -EDEADLK)
+			return ret;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		/* a new ticket is younger still: let the holder get on first */
+		usleep_range(100, 200);
 	}
-	drm_exec_fini(&exec);
-
-	return ret;
 }
 
 /*

@@ -20,12 +20,14 @@
  * rule on purpose, to show that it does).
  */
 
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/pm_runtime.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
@@ -331,6 +333,56 @@ static int vttm_job_place(struct vttm_bo *bo, struct ttm_operation_ctx *ctx)
 	return ret;
 }
 
+/*
+ * Reserve the job's BOs and bring them where they belong, restoring what
+ * was backed up; a VRAM BO that was evicted goes back if VRAM has room,
+ * else the engine uses it in TT. On success @exec holds the BOs; on
+ * error it is finished. When eviction would wait for a BO an older ww
+ * transaction holds, TTM returns -EDEADLK (ww_backoff): every lock goes
+ * and a new transaction starts, rather than the job failing with -ENOMEM.
+ */
+static int vttm_job_lock_and_place(struct vttm_job *job, struct drm_exec *exec)
+{
+	struct ttm_operation_ctx ctx = {
+		.interruptible = true,
+		.gfp_retry_mayfail = true,
+		.ww_backoff = true,
+	};
+	struct drm_gem_object *dst = &job->dst->tbo.base;
+	struct drm_gem_object *src = job->src ? &job->src->tbo.base : NULL;
+	int ret;
+
+	for (;;) {
+		drm_exec_init(exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
+			      DRM_EXEC_IGNORE_DUPLICATES, 2);
+		drm_exec_until_all_locked(exec) {
+			ret = drm_exec_prepare_obj(exec, dst, 1);
+			drm_exec_retry_on_contention(exec);
+			if (ret)
+				break;
+			if (src) {
+				ret = drm_exec_prepare_obj(exec, src, 1);
+				drm_exec_retry_on_contention(exec);
+				if (ret)
+					break;
+			}
+		}
+		if (!ret)
+			ret = vttm_job_place(job->dst, &ctx);
+		if (!ret && job->src)
+			ret = vttm_job_place(job->src, &ctx);
+		if (!ret)
+			return 0;
+		drm_exec_fini(exec);
+		if (ret != -EDEADLK)
+			return ret;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		/* a new ticket is younger still: let the holder get on first */
+		usleep_range(100, 200);
+	}
+}
+
 /* Bounds and overlap, with the BOs known. */
 static int vttm_exec_check_bos(const struct drm_vttm_exec *a,
 			       struct drm_gem_object *src,
@@ -354,10 +406,6 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct vttm_device *vdev = to_vttm(drm);
 	struct vttm_file *vfile = file->driver_priv;
-	struct ttm_operation_ctx ctx = {
-		.interruptible = true,
-		.gfp_retry_mayfail = true,
-	};
 	struct drm_gem_object *src = NULL, *dst;
 	struct drm_vttm_exec *args = data;
 	struct dma_fence *done;
@@ -412,33 +460,9 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret < 0)
 		goto out_cleanup;
 
-	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
-		      DRM_EXEC_IGNORE_DUPLICATES, 2);
-	drm_exec_until_all_locked(&exec) {
-		ret = drm_exec_prepare_obj(&exec, dst, 1);
-		drm_exec_retry_on_contention(&exec);
-		if (ret)
-			break;
-		if (src) {
-			ret = drm_exec_prepare_obj(&exec, src, 1);
-			drm_exec_retry_on_contention(&exec);
-			if (ret)
-				break;
-		}
-	}
+	ret = vttm_job_lock_and_place(job, &exec);
 	if (ret)
-		goto out_exec;
-
-	/*
-	 * Bring the BOs where they belong, restoring what was backed up; a
-	 * VRAM BO that was evicted goes back if VRAM has room, else the
-	 * engine uses it in TT.
-	 */
-	ret = vttm_job_place(job->dst, &ctx);
-	if (!ret && job->src)
-		ret = vttm_job_place(job->src, &ctx);
-	if (ret)
-		goto out_exec;
+		goto out_pm;
 	job->dst_vram = vttm_job_vram(job->dst);
 	job->src_vram = job->src ? vttm_job_vram(job->src) : NULL;
 	job->dst_shared = !job->dst_vram && vttm_bo_dma_shared(job->dst);
@@ -485,6 +509,7 @@ int vttm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 
 out_exec:
 	drm_exec_fini(&exec);
+out_pm:
 	vttm_pm_put(vdev);
 out_cleanup:
 	drm_sched_job_cleanup(&job->base);

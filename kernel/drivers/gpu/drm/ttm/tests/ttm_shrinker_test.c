@@ -444,6 +444,24 @@ static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
 	return shr_direct_scan_pages(s, nr, NULL);
 }
 
+/* A direct-reclaim scan for an allocation of @order. */
+static unsigned long shr_scan_order(struct ttm_shrinker *s, unsigned long nr,
+				    int order, bool compactable,
+				    unsigned long *scanned)
+{
+	unsigned int noreclaim = memalloc_noreclaim_save();
+	unsigned long freed;
+
+	fs_reclaim_acquire(GFP_KERNEL);
+	freed = ttm_shrinker_scan_order(s, nr, GFP_KERNEL,
+					TTM_SHRINK_CALLER_DIRECT, order,
+					compactable, scanned);
+	fs_reclaim_release(GFP_KERNEL);
+	memalloc_noreclaim_restore(noreclaim);
+
+	return freed;
+}
+
 static s64 shr_stat(struct ttm_shrinker *s, atomic64_t *v)
 {
 	return atomic64_read(v);
@@ -697,6 +715,178 @@ static void ttm_shrinker_scan_finds_restored(struct kunit *test)
 	if (!freed)
 		freed = shr_direct_scan(s, 16);
 	KUNIT_EXPECT_EQ(test, freed, 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+}
+
+/*
+ * Reclaim for a costly order that compaction can serve is offered only the
+ * purgeable BO: count says so (and counts in skipped_fragmentation), and a
+ * scan purges it and backs nothing up. Where compaction cannot serve the
+ * order, or the order is not costly, count offers everything and scans
+ * back up.
+ */
+static void ttm_shrinker_scan_spares_for_compaction(struct kunit *test)
+{
+	static const bool purgeable[] = { true, false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_buffer_object *a, *b;
+	struct ttm_shrinker *s;
+
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	a = &priv->bos[1]->bo;
+	b = &priv->bos[2]->bo;
+
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count_order(s, GFP_KERNEL, 9, true), 16);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.skipped_fragmentation), 1);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count_order(s, GFP_KERNEL, 9, false), 48);
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count_order(s, GFP_KERNEL,
+						       PAGE_ALLOC_COSTLY_ORDER, true), 48);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.skipped_fragmentation), 1);
+
+	KUNIT_EXPECT_EQ(test, shr_scan_order(s, 48, 9, true, NULL), 16);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.purged_bytes), 16 << PAGE_SHIFT);
+	/* nothing purgeable left: nothing freed, nothing backed up */
+	KUNIT_EXPECT_EQ(test, ttm_shrinker_count_order(s, GFP_KERNEL, 10, true), 0);
+	KUNIT_EXPECT_EQ(test, shr_scan_order(s, 48, 10, true, NULL), 0);
+	KUNIT_EXPECT_EQ(test, shr_stat(s, &s->stats.backup_bytes), 0);
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(a->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(b->ttm));
+
+	/* compaction cannot serve it: reclaim must free memory */
+	KUNIT_EXPECT_EQ(test, shr_scan_order(s, 16, 9, false, NULL), 16);
+	/* not a costly order: compaction is no reason to spare */
+	KUNIT_EXPECT_EQ(test, shr_scan_order(s, 16, PAGE_ALLOC_COSTLY_ORDER,
+					     true, NULL), 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(a->ttm));
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(b->ttm));
+}
+
+/*
+ * A walk that comes round to a BO it sent to the tail of one priority
+ * list goes on with the next list: a busy BO at priority 0 does not keep
+ * the scan from an idle one at priority 1.
+ */
+static void ttm_shrinker_scan_rotates_per_priority(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_buffer_object *low;
+	struct ttm_shrinker *s;
+
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	shr_make_busy(test, &priv->bos[0]->bo);
+	low = &priv->bos[1]->bo;
+	dma_resv_lock(low->base.resv, NULL);
+	low->priority = 1;
+	spin_lock(&shr_bdev(test)->lru_lock);
+	ttm_bo_move_to_lru_tail(low);
+	spin_unlock(&shr_bdev(test)->lru_lock);
+	dma_resv_unlock(low->base.resv);
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 64), 16);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(low->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(priv->bos[0]->bo.ttm));
+}
+
+/*
+ * BOs of a bulk move keep their place (moving one to the tail would only
+ * move it to the end of its range, ahead of the walk): two busy ones
+ * sharing a reservation do not keep a scan from the idle BO after them,
+ * and are looked at once each.
+ */
+static void ttm_shrinker_scan_bulk_not_rotated(struct kunit *test)
+{
+	static const bool purgeable[] = { false, false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_place *place = ttm_place_kunit_init(test, TTM_PL_SYSTEM, 0);
+	struct ttm_placement placement = { .num_placement = 1, .placement = place };
+	struct ttm_buffer_object *a, *b, *idle;
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_lru_bulk_move *bulk;
+	s64 steps0, bos0, steps, bos;
+	struct shr_test_bo *tbo;
+	struct ttm_shrinker *s;
+
+	bulk = kunit_kzalloc(test, sizeof(*bulk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bulk);
+	ttm_lru_bulk_move_init(bulk);
+	shr_setup_flags(test, 64, purgeable, 1, TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	a = &priv->bos[0]->bo;
+
+	/* b shares a's reservation, as the BOs of one VM do */
+	tbo = kunit_kzalloc(test, sizeof(*tbo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tbo);
+	drm_gem_private_object_init(priv->devs->drm, &tbo->bo.base, 16 << PAGE_SHIFT);
+	dma_resv_lock(a->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_bo_init_reserved(shr_bdev(test), &tbo->bo,
+						   ttm_bo_type_device, &placement, 1,
+						   &ctx, NULL, a->base.resv,
+						   &dummy_ttm_bo_destroy), 0);
+	b = &tbo->bo;
+	priv->bos[1] = tbo;
+	if (!b->ttm)
+		KUNIT_ASSERT_EQ(test, ttm_tt_create(b, false), 0);
+	KUNIT_ASSERT_EQ(test, ttm_tt_populate(shr_bdev(test), b->ttm, &ctx), 0);
+	ttm_bo_set_bulk_move(a, bulk);
+	ttm_bo_set_bulk_move(b, bulk);
+	dma_resv_unlock(a->base.resv);
+	ttm_shrinker_mod_pages(s, 16, 0);
+	shr_make_busy(test, a);
+
+	/* after the range: the idle one */
+	idle = &shr_bo(test, 2, 16, true)->bo;
+	ttm_shrinker_mod_pages(s, 16, 0);
+
+	shr_walk_cost(s, &steps0, &bos0);
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 48), 16);
+	shr_walk_cost(s, &steps, &bos);
+	KUNIT_EXPECT_EQ(test, bos - bos0, 3);
+	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(idle->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(a->ttm));
+	KUNIT_EXPECT_FALSE(test, ttm_tt_is_backed_up(b->ttm));
+
+	dma_resv_lock(a->base.resv, NULL);
+	ttm_bo_set_bulk_move(a, NULL);
+	ttm_bo_set_bulk_move(b, NULL);
+	dma_resv_unlock(a->base.resv);
+	ttm_lru_bulk_move_fini(shr_bdev(test), bulk);
+	/* b uses a's reservation: it goes first */
+	ttm_bo_put(b);
+	priv->bos[1] = NULL;
+}
+
+/*
+ * A BO set aside with nothing in memory that ttm_bo_kmap() gives its
+ * pages back goes to the LRU's tail: the very next scan finds it.
+ */
+static void ttm_shrinker_scan_finds_kmapped(struct kunit *test)
+{
+	static const bool purgeable[] = { false };
+	struct shr_test_priv *priv = test->priv;
+	struct ttm_bo_kmap_obj map;
+	struct ttm_buffer_object *bo;
+	struct ttm_shrinker *s;
+
+	shr_setup_flags(test, 64, purgeable, ARRAY_SIZE(purgeable),
+			TTM_SHRINKER_OWN_SCAN);
+	s = priv->shrinker;
+	bo = &priv->bos[0]->bo;
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
+	KUNIT_ASSERT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
+	dma_resv_lock(bo->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, ttm_bo_kmap(bo, 0, 1, &map), 0);
+	dma_resv_unlock(bo->base.resv);
+	ttm_bo_kunmap(&map);
+	KUNIT_ASSERT_EQ(test, ttm_tt_resident_pages(bo->ttm), 16);
+	ttm_shrinker_mod_pages(s, 16, 0);
+
+	KUNIT_EXPECT_EQ(test, shr_direct_scan(s, 16), 16);
 	KUNIT_EXPECT_TRUE(test, ttm_tt_is_backed_up(bo->ttm));
 }
 
@@ -1084,6 +1274,10 @@ static struct kunit_case ttm_shrinker_test_cases[] = {
 	KUNIT_CASE(ttm_shrinker_scan_no_revisit),
 	KUNIT_CASE(ttm_shrinker_scan_rotates_busy),
 	KUNIT_CASE(ttm_shrinker_scan_finds_restored),
+	KUNIT_CASE(ttm_shrinker_scan_rotates_per_priority),
+	KUNIT_CASE(ttm_shrinker_scan_bulk_not_rotated),
+	KUNIT_CASE(ttm_shrinker_scan_finds_kmapped),
+	KUNIT_CASE(ttm_shrinker_scan_spares_for_compaction),
 	KUNIT_CASE(ttm_shrinker_runtime_pm),
 	KUNIT_CASE(ttm_shrinker_enospc_purges),
 	KUNIT_CASE(ttm_shrinker_forced),

@@ -8,6 +8,7 @@
 
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-resv.h>
 #include <linux/iosys-map.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -339,7 +340,7 @@ static void vttm_test_evict_waits_for_locked(struct kunit *test)
 	struct vttm_test_holder h[VTTM_TEST_HOLDERS];
 	u64 created_ns, last_unlock = 0;
 	struct vttm_bo *bo;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
 		h[i].bo = vttm_test_bo(test, VTTM_TEST_VRAM / VTTM_TEST_HOLDERS &
@@ -355,12 +356,14 @@ static void vttm_test_evict_waits_for_locked(struct kunit *test)
 		wait_for_completion(&h[i].locked);
 	}
 
-	bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	/* no assertion before the holders are done: they use @h */
+	ret = vttm_bo_create(test->priv, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0, &bo);
 	created_ns = ktime_get_ns();
 	for (i = 0; i < VTTM_TEST_HOLDERS; i++) {
 		wait_for_completion(&h[i].done);
 		last_unlock = max(last_unlock, h[i].unlocked_ns);
 	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_VRAM);
 	/* it waited for every holder, the last one included */
 	KUNIT_EXPECT_GE(test, created_ns, last_unlock);
@@ -369,6 +372,63 @@ static void vttm_test_evict_waits_for_locked(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, h[i].bo, 5 + i, true), 0);
 		vttm_test_put(h[i].bo);
 	}
+	vttm_test_put(bo);
+}
+
+/*
+ * Hold a BO's reservation in a ww transaction of its own, started before
+ * the test's: an older transaction, which a younger one must back off from.
+ */
+static int vttm_test_hold_in_transaction(void *arg)
+{
+	struct vttm_test_holder *h = arg;
+	struct dma_resv *resv = h->bo->tbo.base.resv;
+	struct ww_acquire_ctx ticket;
+
+	ww_acquire_init(&ticket, &reservation_ww_class);
+	/* a debug kernel may inject -EDEADLK; nothing else is held */
+	if (dma_resv_lock(resv, &ticket) == -EDEADLK)
+		dma_resv_lock_slow(resv, &ticket);
+	complete(&h->locked);
+	msleep(h->hold_ms);
+	h->unlocked_ns = ktime_get_ns();
+	dma_resv_unlock(resv);
+	ww_acquire_fini(&ticket);
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * An older ww transaction holds the BO that fills VRAM. The eviction a new
+ * VRAM BO needs meets it with a younger ticket: dma_resv_lock() returns
+ * -EDEADLK, and the creator must back off and try again, not fail with
+ * -ENOMEM (what TTM made of the deadlock before ww_backoff).
+ */
+static void vttm_test_evict_backs_off(struct kunit *test)
+{
+	struct vttm_test_holder h = { .hold_ms = 200 };
+	struct vttm_bo *bo;
+	u64 created_ns;
+	int ret;
+
+	h.bo = vttm_test_bo(test, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0);
+	vttm_test_pattern(test, h.bo, 3, false);
+	init_completion(&h.locked);
+	init_completion(&h.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(vttm_test_hold_in_transaction,
+						    &h, "vttm-test-hold")));
+	wait_for_completion(&h.locked);
+
+	/* no assertion before the holder is done: it uses @h */
+	ret = vttm_bo_create(test->priv, VTTM_TEST_VRAM, VTTM_PLACEMENT_VRAM, 0, &bo);
+	created_ns = ktime_get_ns();
+	wait_for_completion(&h.done);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(bo), TTM_PL_VRAM);
+	KUNIT_EXPECT_GE(test, created_ns, h.unlocked_ns);
+	KUNIT_EXPECT_EQ(test, vttm_test_mem_type(h.bo), TTM_PL_TT);
+	KUNIT_EXPECT_EQ(test, vttm_test_pattern(test, h.bo, 3, true), 0);
+	vttm_test_put(h.bo);
 	vttm_test_put(bo);
 }
 
@@ -514,6 +574,7 @@ static struct kunit_case vttm_test_cases[] = {
 	KUNIT_CASE(vttm_test_vram_fallback),
 	KUNIT_CASE(vttm_test_vram_cleared),
 	KUNIT_CASE(vttm_test_evict_waits_for_locked),
+	KUNIT_CASE(vttm_test_evict_backs_off),
 	KUNIT_CASE(vttm_test_rpm_decisions),
 	KUNIT_CASE(vttm_test_ids_cyclic),
 	{}
