@@ -106,7 +106,8 @@ static const char *const stat_keys[] = {
 	"shrinkable_bytes", "purgeable_bytes", "backed_up_bytes", "pinned_bytes",
 	"scan_calls", "scanned_bos", "freed_bytes", "purged_bytes", "backup_bytes",
 	"restore_bytes", "skipped_locked", "skipped_busy", "skipped_pinned",
-	"skipped_rpm", "skipped_fragmentation", "walk_steps", "enospc", "backup_errors", "restore_errors",
+	"skipped_rpm", "skipped_fragmentation",
+	"walk_steps", "enospc", "backup_errors", "restore_errors",
 };
 
 TEST_F(vttm, shrink_node)

@@ -183,9 +183,9 @@ struct ttm_shrinker_funcs {
  * @skipped_pinned: Pinned BOs skipped.
  * @skipped_rpm: BOs skipped because the device was suspended and the scan
  * (direct reclaim) must not wake it.
- * @skipped_fragmentation: Reclaim passes for a costly order that compaction
- * can serve, to which the shrinker offered only purgeable BOs and left the
- * working set in memory.
+ * @skipped_fragmentation: Counts (reclaim asking what the shrinker could
+ * free) for a costly order that compaction can serve, answered with the
+ * purgeable BOs only: the BOs that could have been backed up stay.
  * @walk_steps: LRU entries the walks went through.
  * @enospc: Scans that found the backup backend full.
  * @backup_errors: Backups that failed for another reason.

@@ -708,10 +708,9 @@ static unsigned long ttm_shrinker_run(struct ttm_shrinker *s,
  * pages, unless the ttm.shrink_compaction_aware parameter is off: the
  * order-0 pages a backup frees do not make such an allocation succeed,
  * compaction does, and the working set would have to come back from swap.
- * Offered nothing else, the core mm neither scans for it nor defers the
- * work to later scans. Such a count, with shrinkable pages left alone, is
+ * A count that leaves out pages the order-0 count would have offered is
  * counted in skipped_fragmentation and traced as a ttm_shrink_skip with
- * reason fragmentation and bo_id 0.
+ * reason fragmentation, bo_id 0 and the size left out.
  *
  * Return: A number of pages.
  */
@@ -719,6 +718,7 @@ unsigned long ttm_shrinker_count_order(struct ttm_shrinker *shrinker,
 				       gfp_t gfp, int order, bool compactable)
 {
 	long purgeable, shrinkable;
+	unsigned long spared = 0;
 
 	if (!ttm_shrinker_spares_for(order, compactable))
 		return ttm_shrinker_count(shrinker, gfp);
@@ -726,10 +726,13 @@ unsigned long ttm_shrinker_count_order(struct ttm_shrinker *shrinker,
 	atomic64_inc(&shrinker->stats.count_calls);
 	purgeable = atomic_long_read(&shrinker->purgeable_pages);
 	shrinkable = atomic_long_read(&shrinker->shrinkable_pages);
-	if (shrinkable > 0) {
+	if ((gfp & __GFP_FS) && shrinkable > 0)
+		spared = min_t(unsigned long, shrinkable,
+			       ttm_shrinker_backup_space(shrinker));
+	if (spared) {
 		atomic64_inc(&shrinker->stats.skipped_fragmentation);
 		trace_ttm_shrink_skip(ttm_shrinker_dev(shrinker), 0,
-				      (u64)shrinkable << PAGE_SHIFT,
+				      (u64)spared << PAGE_SHIFT,
 				      TTM_SHRINK_PASS_IDLE, "fragmentation");
 	}
 

@@ -193,8 +193,8 @@ TRACE_EVENT(ttm_lru_walk,
  * A BO the shrinker was offered but left alone, and why: a word (busy,
  * pinned, exported, rpm, backend_full, no_fs, dying), readable as is.
  * Reason fragmentation, with @bo_id 0, is a whole reclaim pass offered only
- * purgeable BOs: compaction can serve its order (@size: the shrinkable
- * bytes left alone).
+ * purgeable BOs: compaction can serve its order (@size: the bytes it would
+ * have been offered).
  */
 TRACE_EVENT(ttm_shrink_skip,
 	    TP_PROTO(const char *dev, u32 bo_id, u64 size, int pass,

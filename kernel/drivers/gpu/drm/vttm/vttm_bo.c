@@ -8,7 +8,6 @@
  * to know which one it is.
  */
 
-#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/pm_runtime.h>
@@ -327,8 +326,8 @@ static void vttm_bo_destroy(struct ttm_buffer_object *tbo)
  * instead of giving up on them, so an allocation that must evict keeps
  * trying while it makes progress (exhaustive eviction). When the BO it
  * would wait for belongs to an older transaction, waiting could deadlock:
- * TTM returns -EDEADLK (ww_backoff) and this one lets go of its lock and
- * starts again, giving the older one time to finish, where TTM would
+ * TTM returns -EDEADLK (ww_backoff) and this one lets go of its lock,
+ * sleeps until that BO is free and starts again, where TTM would
  * otherwise fail the allocation with -ENOMEM.
  */
 static int vttm_bo_validate_exec(struct vttm_bo *bo)
@@ -353,11 +352,39 @@ static int vttm_bo_validate_exec(struct vttm_bo *bo)
 		drm_exec_fini(&exec);
 		if (ret != -EDEADLK)
 			return ret;
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-		/* a new ticket is younger still: let the holder get on first */
-		usleep_range(100, 200);
+		ret = vttm_bo_wait_contended(&ctx);
+		if (ret)
+			return ret;
 	}
+}
+
+/**
+ * vttm_bo_wait_contended() - Wait for the BO an eviction backed off from
+ * @ctx: The context of the ttm_bo_validate() that returned -EDEADLK.
+ *
+ * With no reservation held, sleep until the transaction that holds
+ * @ctx->contended lets it go, then drop TTM's reference: the caller's next
+ * transaction does not spin against it.
+ *
+ * Return: 0, or -ERESTARTSYS if a signal came first.
+ */
+int vttm_bo_wait_contended(struct ttm_operation_ctx *ctx)
+{
+	struct ttm_buffer_object *bo = ctx->contended;
+	int ret = 0;
+
+	ctx->contended = NULL;
+	if (bo) {
+		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
+		if (!ret)
+			dma_resv_unlock(bo->base.resv);
+		ttm_bo_put(bo);
+	} else if (signal_pending(current)) {
+		ret = -ERESTARTSYS;
+	} else {
+		cond_resched();
+	}
+	return ret;
 }
 
 /*
@@ -406,7 +433,8 @@ static struct vttm_bo *vttm_bo_alloc(struct vttm_device *vdev, u64 size,
  * A VRAM BO evicts others when VRAM is full; when nothing can be evicted
  * it starts in TT.
  *
- * Return: 0, -EINVAL for bad arguments, -ENOMEM, or -EINTR.
+ * Return: 0, -EINVAL for bad arguments, -ENOMEM, -EINTR, or -ERESTARTSYS
+ * when a signal came while the BO waited for another client's to evict.
  */
 int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 		   u32 flags, struct vttm_bo **out)

@@ -95,6 +95,7 @@ int vttm_bo_create(struct vttm_device *vdev, u64 size, u32 placement,
 int vttm_bo_create_import(struct vttm_device *vdev, struct dma_buf *dma_buf,
 			  struct vttm_bo **out);
 void vttm_bo_publish(struct vttm_bo *bo);
+int vttm_bo_wait_contended(struct ttm_operation_ctx *ctx);
 void vttm_bo_set_exported(struct vttm_bo *bo, struct dma_buf *dma_buf);
 int vttm_bo_create_kernel(struct vttm_device *vdev, u64 size,
 			  struct vttm_bo **out);

@@ -20,14 +20,12 @@
  * rule on purpose, to show that it does).
  */
 
-#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/pm_runtime.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
@@ -338,8 +336,9 @@ static int vttm_job_place(struct vttm_bo *bo, struct ttm_operation_ctx *ctx)
  * was backed up; a VRAM BO that was evicted goes back if VRAM has room,
  * else the engine uses it in TT. On success @exec holds the BOs; on
  * error it is finished. When eviction would wait for a BO an older ww
- * transaction holds, TTM returns -EDEADLK (ww_backoff): every lock goes
- * and a new transaction starts, rather than the job failing with -ENOMEM.
+ * transaction holds, TTM returns -EDEADLK (ww_backoff): every lock goes,
+ * the job waits for that BO and a new transaction starts, rather than the
+ * job failing with -ENOMEM.
  */
 static int vttm_job_lock_and_place(struct vttm_job *job, struct drm_exec *exec)
 {
@@ -376,10 +375,9 @@ static int vttm_job_lock_and_place(struct vttm_job *job, struct drm_exec *exec)
 		drm_exec_fini(exec);
 		if (ret != -EDEADLK)
 			return ret;
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-		/* a new ticket is younger still: let the holder get on first */
-		usleep_range(100, 200);
+		ret = vttm_bo_wait_contended(&ctx);
+		if (ret)
+			return ret;
 	}
 }
 
