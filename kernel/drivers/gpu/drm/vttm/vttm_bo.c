@@ -364,7 +364,10 @@ static int vttm_bo_validate_exec(struct vttm_bo *bo)
  *
  * With no reservation held, sleep until the transaction that holds
  * @ctx->contended lets it go, then drop TTM's reference: the caller's next
- * transaction does not spin against it.
+ * transaction does not spin against it. That transaction has a new,
+ * younger ticket (drm_exec cannot keep one across a restart), so wait-die's
+ * promise that the oldest wins does not carry over; having slept on the
+ * holder, it rarely meets it again.
  *
  * Return: 0, or -ERESTARTSYS if a signal came first.
  */
@@ -378,6 +381,8 @@ int vttm_bo_wait_contended(struct ttm_operation_ctx *ctx)
 		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
 		if (!ret)
 			dma_resv_unlock(bo->base.resv);
+		else if (ret == -EINTR)
+			ret = -ERESTARTSYS;	/* the ioctl restarts */
 		ttm_bo_put(bo);
 	} else if (signal_pending(current)) {
 		ret = -ERESTARTSYS;
