@@ -420,31 +420,10 @@ static void shr_setup(struct kunit *test, unsigned long backend_pages,
 }
 
 /*
- * As direct reclaim runs a shrinker: PF_MEMALLOC, inside fs_reclaim.
- * @scanned: if not NULL, the pages the scan looked at.
+ * As direct reclaim runs a shrinker for an allocation of @order:
+ * PF_MEMALLOC, inside fs_reclaim. @scanned: if not NULL, the pages the
+ * scan looked at.
  */
-static unsigned long shr_direct_scan_pages(struct ttm_shrinker *s,
-					   unsigned long nr,
-					   unsigned long *scanned)
-{
-	unsigned int noreclaim = memalloc_noreclaim_save();
-	unsigned long freed;
-
-	fs_reclaim_acquire(GFP_KERNEL);
-	freed = ttm_shrinker_scan(s, nr, GFP_KERNEL, TTM_SHRINK_CALLER_DIRECT,
-				  scanned);
-	fs_reclaim_release(GFP_KERNEL);
-	memalloc_noreclaim_restore(noreclaim);
-
-	return freed;
-}
-
-static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
-{
-	return shr_direct_scan_pages(s, nr, NULL);
-}
-
-/* A direct-reclaim scan for an allocation of @order. */
 static unsigned long shr_scan_order(struct ttm_shrinker *s, unsigned long nr,
 				    int order, bool compactable,
 				    unsigned long *scanned)
@@ -460,6 +439,19 @@ static unsigned long shr_scan_order(struct ttm_shrinker *s, unsigned long nr,
 	memalloc_noreclaim_restore(noreclaim);
 
 	return freed;
+}
+
+/* A direct-reclaim scan for no order in particular. */
+static unsigned long shr_direct_scan_pages(struct ttm_shrinker *s,
+					   unsigned long nr,
+					   unsigned long *scanned)
+{
+	return shr_scan_order(s, nr, 0, false, scanned);
+}
+
+static unsigned long shr_direct_scan(struct ttm_shrinker *s, unsigned long nr)
+{
+	return shr_direct_scan_pages(s, nr, NULL);
 }
 
 static s64 shr_stat(struct ttm_shrinker *s, atomic64_t *v)
