@@ -85,7 +85,7 @@ counts host "$RESULTS/host.counts"
 
 if ((kernel_ok)); then
 	# counts of an earlier run must not stand in for a run that failed
-	rm -f "$BUILD"/vm/{test,swiotlb,lockdep}/{counts,result.tap}
+	rm -f "$BUILD"/vm/{test,swiotlb,frag,lockdep}/{counts,result.tap}
 	stamp vm
 	VM_NAME="test" "$ROOT/scripts/vm.sh" test
 	counts vm "$BUILD/vm/test/counts"
@@ -102,6 +102,13 @@ if ((kernel_ok)); then
 		VM_TESTS="vttm-dma,vttm-dmabuf,vttm-engine,vttm-overcommit" \
 		"$ROOT/scripts/vm.sh" test
 	counts vm-dma "$BUILD/vm/swiotlb/counts"
+
+	# Whether the GPU shrinker spares its working set for a high-order
+	# allocation depends on mm's record of compaction failures, which the
+	# main boot's overcommit tests leave behind: a fresh boot.
+	stamp vm-frag
+	VM_NAME="frag" VM_TESTS="vttm-fragmentation" "$ROOT/scripts/vm.sh" test
+	counts vm-frag "$BUILD/vm/frag/counts"
 
 	# Tests that provoke a lockdep report on purpose, which turns lockdep
 	# off for the rest of the boot: a boot of their own.
@@ -120,7 +127,7 @@ echo "==== failures"
 		sed -E 's/^\[[0-9:]*\] =* */kunit: /; s/ =*$//'
 	grep -hE '^kunit-log: (failed|missing)' "$BUILD/kunit.log" 2>/dev/null
 	grep -hE '^ *not ok' "$RESULTS/host.log" 2>/dev/null | sed 's/^ */host: /'
-	for v in test swiotlb lockdep; do
+	for v in test swiotlb frag lockdep; do
 		grep -hE '^(# )?not ok' "$BUILD/vm/$v/result.tap" 2>/dev/null | sed "s/^/vm-$v: /"
 	done
 } | head -40
