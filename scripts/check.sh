@@ -99,7 +99,7 @@ if ((kernel_ok)); then
 	# bounce buffers.
 	stamp vm-swiotlb
 	VM_NAME="swiotlb" VM_MEM=768M VM_APPEND="swiotlb=262144,force vttm.num_devices=2" \
-		VM_TESTS="vttm-dma,vttm-dmabuf,vttm-engine,vttm-overcommit" \
+		VM_TESTS="trace-devices,vttm-dma,vttm-dmabuf,vttm-engine,vttm-overcommit" \
 		"$ROOT/scripts/vm.sh" test
 	counts vm-dma "$BUILD/vm/swiotlb/counts"
 

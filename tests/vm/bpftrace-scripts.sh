@@ -1,8 +1,11 @@
 #!/bin/bash
 # The bpftrace scripts in tracepoints/ attach and produce non-empty
 # histograms while BOs overcommit the guest (1.3x RAM): all three run at
-# once during the vttm overcommit workload. Their outputs are kept in the
-# run's directory (bpftrace-*.txt) and make the examples in tracepoints/.
+# once during the vttm overcommit workload, lru-walk.bt in interval mode.
+# Maps are keyed by the device's name; bo-backup.bt's byte total must be
+# what the shrinker's stats count (sizes in the kernel's page size). Their
+# outputs are kept in the run's directory (bpftrace-*.txt) and make the
+# examples in tracepoints/.
 set -u
 PROJECT=${PROJECT:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${VM_OUT:-/tmp}
@@ -10,9 +13,21 @@ WORKLOAD="$PROJECT/build/tests/vm/vttm-overcommit"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+card=
+for c in /sys/class/drm/card[0-9]*; do
+	[[ "$(cat "$c/device/modalias" 2>/dev/null)" == platform:vttm ]] && { card=$c; break; }
+done
+[[ -n "$card" ]] || { echo "no vttm card"; exit 1; }
+dev=$(basename "$(readlink -f "$card/device")")
+stats=/sys/kernel/debug/dri/${card##*card}/shrinker/stats
+shrinker_stat() { awk -v k="$1:" '$1 == k { print $2 }' "$stats"; }
+
+INTERVAL=30
 declare -A pids=()
 for s in reclaim-latency bo-backup lru-walk; do
-	bpftrace "$PROJECT/tracepoints/$s.bt" >"$OUT/bpftrace-$s.txt" 2>&1 &
+	arg=()
+	[[ $s == lru-walk ]] && arg=("$INTERVAL")
+	bpftrace "$PROJECT/tracepoints/$s.bt" "${arg[@]}" >"$OUT/bpftrace-$s.txt" 2>&1 &
 	pids[$s]=$!
 done
 for s in "${!pids[@]}"; do
@@ -24,6 +39,7 @@ for s in "${!pids[@]}"; do
 done
 sleep 1
 
+backup0=$(shrinker_stat backup_bytes)
 VTTM_OVERCOMMIT=1.3 "$WORKLOAD" >"$OUT/bpftrace-workload.txt" 2>&1 ||
 	bad "the workload failed: $(tail -5 "$OUT/bpftrace-workload.txt")"
 
@@ -61,6 +77,10 @@ for s in "${!pids[@]}"; do
 	LC_ALL=C grep -q '[^[:print:][:space:]]' "$f" && bad "$s.bt printed non-text bytes"
 done
 
+# read once every script has stopped, so that the stats cover all the
+# scripts saw (after the workload, the device holds no BOs to back up)
+backup_bytes=$(($(shrinker_stat backup_bytes) - backup0))
+
 # a histogram is a map line followed by at least one bucket "[a, b) n |@..|"
 nonempty() { # FILE MAP
 	awk -v m="$2" '$0 ~ "^@"m"(\\[|:)" { inmap = 1; next }
@@ -76,18 +96,40 @@ for want in reclaim-latency:kswapd_scan_us_by_pass bo-backup:backup_kib bo-backu
 		bad "$s: histogram @$map is empty or missing"
 	fi
 done
-# when the GPU shrinker ran in direct reclaim, the per-process stall and its
-# GPU share must be there too
-if grep -q '^@scans\[direct, ' "$OUT/bpftrace-reclaim-latency.txt"; then
-	for map in 'direct_stall_us' 'gpu_share_of_stall_pct'; do
-		nonempty "$OUT/bpftrace-reclaim-latency.txt" "$map" ||
-			bad "reclaim-latency: direct scans ran but @$map is empty"
-	done
-	grep -qE '^@gpu_total_us\[[0-9]+, .+\]: [0-9]+$' "$OUT/bpftrace-reclaim-latency.txt" ||
-		bad "reclaim-latency: no per-process GPU time"
+# when the GPU shrinker ran in direct reclaim, the per-process stall and
+# the time-weighted GPU share must be there too, the GPU time within the
+# stall time
+R="$OUT/bpftrace-reclaim-latency.txt"
+if grep -q "^@scans\[$dev, direct, " "$R"; then
+	nonempty "$R" direct_stall_us || bad "reclaim-latency: direct scans ran but @direct_stall_us is empty"
+	grep -qE '^@gpu_share_of_stall_time_pct\[[0-9]+, .+\]: [0-9]+$' "$R" ||
+		bad "reclaim-latency: no per-process share of stall time"
+	line=$(grep -E '^GPU shrinker share of all direct-reclaim stall time: ' "$R" | tail -1)
+	if [[ "$line" =~ :\ ([0-9]+)\ %\ \(([0-9]+)\ of\ ([0-9]+)\ ms\) ]]; then
+		echo "ok reclaim-latency: $line"
+		((BASH_REMATCH[1] <= 100 && BASH_REMATCH[2] <= BASH_REMATCH[3] && BASH_REMATCH[3] > 0)) ||
+			bad "reclaim-latency: share out of range: $line"
+	else
+		bad "reclaim-latency: no overall share of stall time"
+	fi
 fi
-grep -qE '^@skipped\[locked\]: [0-9]+$' "$OUT/bpftrace-lru-walk.txt" ||
+# the maps are keyed by the device as the kernel names it
+grep -qE "^@scans\[$dev, (kswapd|direct), [0-9]\]: [0-9]+$" "$R" ||
+	bad "reclaim-latency: no @scans keyed by $dev"
+# bytes in the kernel's page size: the total is the shrinker's own count
+B="$OUT/bpftrace-bo-backup.txt"
+traced=$(awk -v k="@backup_total_bytes[$dev]:" '$1 == k { print $2 }' "$B")
+if [[ "$traced" == "$backup_bytes" ]] && ((backup_bytes > 0)); then
+	echo "ok bo-backup: $traced bytes backed up, as the stats count"
+else
+	bad "bo-backup: @backup_total_bytes[$dev] is '${traced:-none}', the stats counted $backup_bytes"
+fi
+# interval mode: a timestamped block per interval, then the rest at exit
+L="$OUT/bpftrace-lru-walk.txt"
+n=$(grep -cE '^=== [0-9]{2}:[0-9]{2}:[0-9]{2}$' "$L")
+((n >= 1)) || bad "lru-walk: no interval block in $INTERVAL s intervals"
+grep -qE "^@skipped\[$dev, locked\]: [0-9]+$" "$L" ||
 	bad "lru-walk: no skip reasons printed"
-n=$(grep -c '^@shrunk_bos\[' "$OUT/bpftrace-lru-walk.txt")
-((n >= 1 && n <= 2)) || bad "lru-walk: $n @shrunk_bos keys, expected purged and/or backed_up"
+keys=$(grep -oE "^@shrunk_bos\[$dev, [a-z_]+\]" "$L" | sort -u | wc -l)
+((keys >= 1 && keys <= 2)) || bad "lru-walk: $keys @shrunk_bos keys, expected purged and/or backed_up"
 ((fails == 0))

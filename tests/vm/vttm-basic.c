@@ -173,6 +173,44 @@ TEST_F(vttm, shrink_node)
 	EXPECT_EQ(0, vttm_close_bo(&self->v, h));
 }
 
+/*
+ * A BO backed up whole is set aside by the shrinker's walks (nothing left
+ * to free); a CPU fault that restores it must put it back on the LRU's
+ * tail, or no later scan would find it until a full shrink rewinds.
+ */
+TEST_F(vttm, restored_bo_is_shrinkable_again)
+{
+	const size_t size = 4 * MiB;
+	struct drm_vttm_gem_info info;
+	uint64_t *p;
+	uint32_t h;
+
+	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, 0, &h, NULL));
+	p = vttm_map(&self->v, h, size);
+	ASSERT_NE(NULL, p);
+	vm_fill(p, size, 5);
+
+	/* backed up whole, then walked over while it has no pages */
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "256M", 4));
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "256M", 4));
+	ASSERT_EQ(0, vttm_info(&self->v, h, &info));
+	ASSERT_EQ(VTTM_STATE_BACKED_UP, info.state);
+
+	/* the fault restores it, every byte */
+	EXPECT_EQ(0, vm_mismatches(p, size, 5));
+	ASSERT_EQ(0, vttm_info(&self->v, h, &info));
+	ASSERT_EQ(VTTM_STATE_RESIDENT, info.state);
+
+	/* a shrink that does not rewind finds it */
+	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "1M", 2));
+	EXPECT_GE(vttm_node_value(&self->v, "shrink", "backed_up_bytes"), 1 * MiB);
+	ASSERT_EQ(0, vttm_info(&self->v, h, &info));
+	EXPECT_NE(VTTM_STATE_RESIDENT, info.state);
+	EXPECT_EQ(0, vm_mismatches(p, size, 5));
+	munmap(p, size);
+	EXPECT_EQ(0, vttm_close_bo(&self->v, h));
+}
+
 TEST_F(vttm, purgeable_first)
 {
 	const size_t size = 4 * MiB;

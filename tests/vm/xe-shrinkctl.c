@@ -7,7 +7,8 @@
  * the BO (and an administrator's willneed leaves the owner to learn of a
  * purge); the threshold is set and read back, sizes out of range are the
  * CLI's usage errors (exit 2, nothing written) and the kernel refuses them
- * too when written directly.
+ * too when written directly; clients and watch see what the test's own
+ * BOs hold and what a shrink did to them.
  *
  * JSON is read with jq. Every document the CLI prints is checked: one
  * object on one line and nothing on stderr, "schema": 1, "card" the vttm
@@ -543,6 +544,107 @@ TEST_F(cli, threshold_set_get_and_refused)
 
 	EXPECT_EQ(65536, cli_num(&self->v, "threshold 64K", ".svm_migrate_threshold"));
 	EXPECT_EQ(65536, threshold(&self->v));
+}
+
+/*
+ * clients and watch on the real kernel: the test's own client shows the
+ * BOs it holds (total, resident, purgeable, then what a shrink purged and
+ * backed up, the backed-up part as the device's stats count it); watch
+ * samples the stats with timestamps and turns the shrink between two
+ * samples into rates. The text sessions go to $VM_OUT/cli-session.txt
+ * (the README shows one).
+ */
+TEST_F(cli, clients_and_watch_see_the_workload)
+{
+	const char *out_dir = getenv("VM_OUT") ?: "/tmp";
+	uint32_t a, b, a_id, b_id;
+	char args[64], filter[512], cmd[4096], session[512];
+	uint64_t *pa, *pb;
+	long long before, after, shown;
+	int pid = getpid();
+
+	ASSERT_EQ(0, vttm_create(&self->v, 8 * MiB, VTTM_PLACEMENT_TT, 0, &a, &a_id));
+	ASSERT_EQ(0, vttm_create(&self->v, 4 * MiB, VTTM_PLACEMENT_TT, 0, &b, &b_id));
+	pa = vttm_map(&self->v, a, 8 * MiB);
+	pb = vttm_map(&self->v, b, 4 * MiB);
+	ASSERT_NE(NULL, pa);
+	ASSERT_NE(NULL, pb);
+	vm_fill(pa, 8 * MiB, 21);
+	vm_fill(pb, 4 * MiB, 22);
+	snprintf(args, sizeof(args), "purgeable %u dontneed", b_id);
+	ASSERT_EQ(0, cli_doc(&self->v, args, self->out, sizeof(self->out)));
+
+	/*
+	 * This client, once, with the 12 MiB it created: in memory or backed
+	 * up (kswapd may be at work after earlier tests), the dontneed BO
+	 * possibly purged already, and the backed-up part as the device's
+	 * stats count it, read before and after.
+	 */
+	before = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
+	ASSERT_EQ(0, cli_doc(&self->v, "clients", self->out, sizeof(self->out)));
+	after = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
+	snprintf(filter, sizeof(filter),
+		 "[.clients[] | select(.pid == %d and .driver == \"vttm\" and .card == $card)] | "
+		 "select(length == 1) | .[0].regions.memory | "
+		 "select(.total_bytes == %llu and .purgeable_bytes <= %llu and "
+		 "(.resident_bytes + .backed_up_bytes == %llu or "
+		 " .resident_bytes + .backed_up_bytes == %llu)) | .backed_up_bytes",
+		 pid, 12 * MiB, 4 * MiB, 12 * MiB, 8 * MiB);
+	shown = doc_num(self->out, filter);
+	EXPECT_GE(shown, before);
+	EXPECT_LE(shown, after);
+
+	/* 8 MiB: the purgeable BO goes first, then some of the other */
+	ASSERT_EQ(0, cli_doc(&self->v, "shrink --bytes 8M", self->out, sizeof(self->out)));
+	EXPECT_LE(doc_num(self->out, ".purged_bytes"), 4 * MiB);
+	before = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
+	ASSERT_EQ(0, cli_doc(&self->v, "clients", self->out, sizeof(self->out)));
+	after = cli_num(&self->v, "stats", ".stats.backed_up_bytes");
+	EXPECT_GT(before, 0);
+	snprintf(filter, sizeof(filter),
+		 ".clients[] | select(.pid == %d) | .regions.memory | "
+		 "select(.total_bytes == %llu and .purgeable_bytes == 0 and "
+		 ".resident_bytes + .backed_up_bytes == %llu) | .backed_up_bytes",
+		 pid, 12 * MiB, 8 * MiB);
+	shown = doc_num(self->out, filter);
+	EXPECT_GE(shown, before);
+	EXPECT_LE(shown, after);
+
+	/*
+	 * Two samples 3 s apart, a forced shrink of 2 MiB between them: once
+	 * the first sample is out, so that the second sees it.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "sh -c 'rm -f %3$s/watch.json; %1$s -d %2$d --json watch -n 2 -i 3 >%3$s/watch.json & "
+		 "for i in $(seq 100); do [ -s %3$s/watch.json ] && break; sleep 0.1; done; "
+		 "%1$s -d %2$d shrink --bytes 2M >/dev/null; wait' && jq -s -c . %3$s/watch.json",
+		 cli_path, self->v.minor, out_dir);
+	ASSERT_EQ(0, run(cmd, self->out, sizeof(self->out)));
+	snprintf(filter, sizeof(filter),
+		 "select(length == 2 and all(.[]; .card == $card and .schema == 1 and "
+		 "(.timestamp | type) == \"number\") and (.[0] | has(\"rates_per_s\") | not) and "
+		 ".[1].interval_s >= 2.5 and .[1].rates_per_s.freed_bytes > 0 and "
+		 ".[1].rates_per_s.backup_bytes > 0 and "
+		 "(.[1].rates_per_s | has(\"backed_up_bytes\") | not) and "
+		 ".[1].stats.backed_up_bytes > .[0].stats.backed_up_bytes) | length");
+	EXPECT_EQ(2, doc_num(self->out, filter));
+
+	/* the text sessions, as a user sees them */
+	snprintf(session, sizeof(session), "%s/cli-session.txt", out_dir);
+	snprintf(cmd, sizeof(cmd),
+		 "{ echo '$ xe-shrinkctl clients'; %1$s -d %2$d clients; "
+		 "echo '$ xe-shrinkctl watch -n 2 -i 2'; %1$s -d %2$d watch -n 2 -i 2; } >%3$s 2>&1",
+		 cli_path, self->v.minor, session);
+	EXPECT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "grep -qE '^%s +[0-9]+ +%d +memory +12.0 MiB ' %s",
+		 card, pid, session);
+	EXPECT_EQ(0, system(cmd)) TH_LOG("no line for this client in %s", session);
+
+	EXPECT_EQ(0, vm_mismatches(pa, 8 * MiB, 21));
+	munmap(pa, 8 * MiB);
+	munmap(pb, 4 * MiB);
+	vttm_close_bo(&self->v, a);
+	vttm_close_bo(&self->v, b);
 }
 
 TEST_HARNESS_MAIN

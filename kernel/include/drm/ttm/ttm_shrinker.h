@@ -53,6 +53,9 @@ enum ttm_shrink_pass {
  * what direct reclaim had to leave: waits and resumes allowed.
  * @TTM_SHRINK_CALLER_SWAPOUT: TTM's page-limit swapout, one BO, with
  * reservations held: no @begin, and @prepare must not resume the device.
+ * @TTM_SHRINK_CALLER_DIRECT_TEST: A driver's test hook running a scan as
+ * direct reclaim does (same rules as @TTM_SHRINK_CALLER_DIRECT), traced
+ * apart so that it does not pass for real direct reclaim.
  */
 enum ttm_shrink_caller {
 	TTM_SHRINK_CALLER_KSWAPD,
@@ -61,6 +64,7 @@ enum ttm_shrink_caller {
 	TTM_SHRINK_CALLER_FORCED,
 	TTM_SHRINK_CALLER_WORKER,
 	TTM_SHRINK_CALLER_SWAPOUT,
+	TTM_SHRINK_CALLER_DIRECT_TEST,
 };
 
 /**

@@ -42,15 +42,10 @@
  */
 static const u32 ttm_shrinker_mem_types[] = { TTM_PL_SYSTEM, TTM_PL_TT };
 
-/*
- * The device, as tracepoints name it (dev_name(): two GPUs of one driver
- * differ); the shrinker's name for a device that has none.
- */
+/* The device, as tracepoints name it: see ttm_trace_dev_name(). */
 static const char *ttm_shrinker_dev(struct ttm_shrinker *s)
 {
-	struct device *dev = s->bdev->pool.dev;
-
-	return dev ? dev_name(dev) : s->name;
+	return ttm_trace_dev_name(s->bdev);
 }
 
 /*
@@ -199,7 +194,8 @@ static void ttm_shrinker_backend_full(struct ttm_shrink_run *run)
 /* Count (if @counter) and trace a BO left alone. Return: 0 pages. */
 static long ttm_shrinker_skip(struct ttm_shrink_run *run,
 			      struct ttm_buffer_object *bo,
-			      u64 *counter, const char *reason)
+			      u64 *counter,
+			      enum ttm_shrink_skip_reason reason)
 {
 	if (counter)
 		(*counter)++;
@@ -243,11 +239,11 @@ static long ttm_shrinker_dying_bo(struct ttm_shrink_run *run,
 	long lret;
 
 	if (!bo->deleted)
-		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "dying");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, TTM_SHRINK_SKIP_DYING);
 
 	lret = ttm_bo_shrink_deleted(ctx, bo);
 	if (lret == -EBUSY)
-		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, TTM_SHRINK_SKIP_BUSY);
 	if (lret <= 0)
 		return 0;
 
@@ -292,20 +288,20 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	if (!purgeable && !ttm_shrinker_can_backup(s))
 		return 0;	/* not a skip: count() never promised it */
 	if (!purgeable && run->backend_full)
-		return ttm_shrinker_skip(run, bo, NULL, "backend_full");
+		return ttm_shrinker_skip(run, bo, NULL, TTM_SHRINK_SKIP_BACKEND_FULL);
 	if (!purgeable && !(run->sctx.gfp & __GFP_FS))
-		return ttm_shrinker_skip(run, bo, NULL, "no_fs");
+		return ttm_shrinker_skip(run, bo, NULL, TTM_SHRINK_SKIP_NO_FS);
 	run->idle_visit = false;
 
 	switch (ttm_bo_shrink_check(bo, ctx)) {
 	case TTM_BO_SHRINK_OK:
 		break;
 	case TTM_BO_SHRINK_PINNED:
-		return ttm_shrinker_skip(run, bo, &t->skipped_pinned, "pinned");
+		return ttm_shrinker_skip(run, bo, &t->skipped_pinned, TTM_SHRINK_SKIP_PINNED);
 	case TTM_BO_SHRINK_BUSY:
-		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, TTM_SHRINK_SKIP_BUSY);
 	case TTM_BO_SHRINK_EXTERNAL:
-		return ttm_shrinker_skip(run, bo, NULL, "exported");
+		return ttm_shrinker_skip(run, bo, NULL, TTM_SHRINK_SKIP_EXPORTED);
 	default:
 		run->idle_visit = true;
 		return 0;	/* nothing to free: not a skip */
@@ -321,15 +317,15 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 		if (!space) {
 			ttm_shrinker_backend_full(run);
 			run->idle_visit = true;
-			return ttm_shrinker_skip(run, bo, NULL, "backend_full");
+			return ttm_shrinker_skip(run, bo, NULL, TTM_SHRINK_SKIP_BACKEND_FULL);
 		}
 	}
 
 	ret = funcs->prepare ? funcs->prepare(s, bo, &run->sctx) : 0;
 	if (ret == -EAGAIN)
-		return ttm_shrinker_skip(run, bo, &t->skipped_rpm, "rpm");
+		return ttm_shrinker_skip(run, bo, &t->skipped_rpm, TTM_SHRINK_SKIP_RPM);
 	if (ret)
-		return ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
+		return ttm_shrinker_skip(run, bo, &t->skipped_busy, TTM_SHRINK_SKIP_BUSY);
 
 	lret = ttm_bo_shrink(ctx, bo, flags, run->sctx.gfp,
 			     purgeable ? 0 : min(space, run->target - run->freed));
@@ -355,7 +351,7 @@ static long ttm_shrinker_bo(struct ttm_shrink_run *run,
 	case -EAGAIN:	/* the context does not allow the backend's I/O */
 		break;
 	case -EBUSY:
-		ttm_shrinker_skip(run, bo, &t->skipped_busy, "busy");
+		ttm_shrinker_skip(run, bo, &t->skipped_busy, TTM_SHRINK_SKIP_BUSY);
 		break;
 	case -ENOSPC:
 		ttm_shrinker_backend_full(run);
@@ -733,7 +729,8 @@ unsigned long ttm_shrinker_count_order(struct ttm_shrinker *shrinker,
 		atomic64_inc(&shrinker->stats.skipped_fragmentation);
 		trace_ttm_shrink_skip(ttm_shrinker_dev(shrinker), 0,
 				      (u64)spared << PAGE_SHIFT,
-				      TTM_SHRINK_PASS_IDLE, "fragmentation");
+				      TTM_SHRINK_PASS_IDLE,
+				      TTM_SHRINK_SKIP_FRAGMENTATION);
 	}
 
 	return max(purgeable, 0L);

@@ -103,7 +103,7 @@ static ssize_t vttm_direct_reclaim_write(struct file *file,
 	noreclaim = memalloc_noreclaim_save();
 	fs_reclaim_acquire(GFP_KERNEL);
 	ttm_shrinker_scan(vdev->shrinker, pages, GFP_KERNEL,
-			  TTM_SHRINK_CALLER_DIRECT, NULL);
+			  TTM_SHRINK_CALLER_DIRECT_TEST, NULL);
 	fs_reclaim_release(GFP_KERNEL);
 	memalloc_noreclaim_restore(noreclaim);
 
