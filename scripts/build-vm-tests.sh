@@ -22,6 +22,16 @@ for src in "$ROOT"/tests/vm/*.c; do
 	fi
 done
 
+# upstream's HMM selftest (tests/vm/hmm.sh runs it against lib/test_hmm.ko),
+# built from the tree as its own Makefile would, with our flags
+HMM_SRC="$SELFTESTS/mm/hmm-tests.c"
+HMM_BIN="$OUT/upstream/hmm-tests"
+mkdir -p "$OUT/upstream"
+if [[ ! -x "$HMM_BIN" || "$HMM_SRC" -nt "$HMM_BIN" || "$KTREE/lib/test_hmm_uapi.h" -nt "$HMM_BIN" ]]; then
+	ccache gcc -O2 -g -Wall -D_GNU_SOURCE -I"$KTREE" -isystem "$UAPI" \
+		-o "$HMM_BIN" "$HMM_SRC" -lrt -lpthread -lm
+fi
+
 # make bench's load, built the same way
 mkdir -p "$BUILD/bench/bin"
 for src in "$ROOT"/bench/*.c; do
