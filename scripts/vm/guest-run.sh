@@ -45,8 +45,10 @@ OUT=$(arg out)
 MODE=$(arg mode)
 export PROJECT VM_OUT="$OUT"
 
-# modules built with the VM kernel, if any
+# modules built with the VM kernel, if any (the host may have no
+# /lib/modules: the mount point goes in the writable overlay)
 if [[ -d "$PROJECT/build/vm-kernel/modroot/lib/modules" ]]; then
+	mkdir -p /lib/modules
 	mount --bind "$PROJECT/build/vm-kernel/modroot/lib/modules" /lib/modules
 fi
 

@@ -95,6 +95,7 @@ skipped_locked: 1
 skipped_busy: 2
 skipped_pinned: 0
 skipped_rpm: 3
+skipped_fragmentation: 5
 walk_steps: 400
 enospc: 0
 backup_errors: 0
@@ -282,8 +283,8 @@ check "stats --json" 0 x --json stats
 keep
 jqcheck "stats JSON: every key, numbers as numbers" \
 	'.schema == 1 and .card == "card1" and .driver == "vttm" and
-	 .stats.shrinkable_bytes == 1073741824 and .stats.skipped_rpm == 3 and
-	 (.stats | length) == 21 and ([.stats[] | type] | unique) == ["number"]'
+	 .stats.shrinkable_bytes == 1073741824 and .stats.skipped_rpm == 3 and .stats.skipped_fragmentation == 5 and
+	 (.stats | length) == 22 and ([.stats[] | type] | unique) == ["number"]'
 jqcheck "stats JSON: a timestamp (seconds since the epoch)" \
 	'(.timestamp | type) == "number" and ((.timestamp - now) | fabs) < 600'
 check "stats -d 2" 0 x -d 2 stats
@@ -517,6 +518,13 @@ else
 fi
 check "watch -n 2 -i 0.1" 0 x watch -n 2 -i 0.1
 has "watch prints rates" '^scan_calls +40 +0.0/s$'
+# every value ends in the same column, keys longer than the default too
+ends=$(awk '/^[a-z_]+ +[0-9]+/ { match($0, /^[a-z_]+ +[0-9]+/); print RLENGTH }' "$W/out" | sort -u)
+if grep -qE '^skipped_fragmentation +5 ' "$W/out" && [[ $(wc -l <<<"$ends") == 1 ]]; then
+	ok "watch text: one column for the values, however long the key"
+else
+	not_ok "watch text: one column for the values, however long the key" "$(cat "$W/out")"
+fi
 check "watch -n 1 --json" 0 x watch -n 1 --json
 jqcheck "watch -n 1: one sample, no rates" '.stats.scan_calls == 40 and (has("rates_per_s") | not)'
 check "watch -n 1" 0 x watch -n 1

@@ -106,7 +106,12 @@ static void sample_text(const struct sample *s, double dt)
 {
 	const struct kv_table *t = &s->t[s->cur];
 	const struct kv_table *prev = s->have_prev ? &s->t[!s->cur] : NULL;
+	int width = 18;
 
+	/* the columns line up however long a key the kernel adds */
+	for (int i = 0; i < t->n; i++)
+		if ((int)strlen(t->kv[i].key) > width)
+			width = (int)strlen(t->kv[i].key);
 	for (int i = 0; i < t->n; i++) {
 		const struct xs_kv *kv = &t->kv[i];
 		char h[32], r[40] = "";
@@ -122,7 +127,7 @@ static void sample_text(const struct sample *s, double dt)
 		} else if (reset) {
 			snprintf(r, sizeof(r), "- (reset)");
 		}
-		printf("%-18s %16s", kv->key, kv->val);
+		printf("%-*s %16s", width, kv->key, kv->val);
 		if (*r)
 			printf("  %12s  %14s", h, r);
 		else if (*h)
