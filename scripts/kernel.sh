@@ -51,5 +51,9 @@ fi
 if grep -q '^CONFIG_MODULES=y' "$OUT/.config"; then
 	rm -rf "$OUT/modroot"
 	"${MAKE[@]}" INSTALL_MOD_PATH="$OUT/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null
+	# the guest mounts these as /lib/modules: without the build link,
+	# which points at an output tree without the headers, bpftrace takes
+	# the kernel's types from BTF instead of failing to parse headers
+	rm -f "$OUT"/modroot/lib/modules/*/build "$OUT"/modroot/lib/modules/*/source
 fi
 note "$(cat "$OUT/include/config/kernel.release") $OUT/arch/x86/boot/bzImage"
