@@ -4,8 +4,9 @@
  * vttm device, a BO is backed up by a forced shrink and restored by a CPU
  * fault, and the scan, the tt backup and the tt restore are traced under
  * that device's dev_name() (vttm.0, vttm.1 in the two-device boot), never
- * under the driver's name alone; the BO keeps its bytes. With one device
- * its one name must still be the device's.
+ * under the driver's name alone, the shrunk BO by the id the driver gave
+ * it (never 0, which the events use for "no BO"); the BO keeps its bytes.
+ * With one device its one name must still be the device's.
  */
 #include <libgen.h>
 
@@ -17,7 +18,7 @@
 #define BO_SIZE (1UL << 20)
 
 static const char *const events[] = {
-	"ttm_shrink_scan_start", "ttm_tt_backup", "ttm_tt_restore",
+	"ttm_shrink_scan_start", "ttm_tt_backup", "ttm_tt_restore", "ttm_bo_shrink",
 };
 
 static int set_events(int on)
@@ -56,9 +57,9 @@ static int traced(const char *trace, const char *event, const char *dev, const c
 TEST(each_device_traced_under_its_own_name)
 {
 	static char trace[1 << 20];
-	char devs[MAX_DEVS][64], link[256], target[256], bytes[64];
+	char devs[MAX_DEVS][64], link[256], target[256], bytes[64], bo_id[32];
 	struct vttm v[MAX_DEVS];
-	uint32_t h[MAX_DEVS];
+	uint32_t h[MAX_DEVS], id[MAX_DEVS];
 	uint64_t *p[MAX_DEVS];
 	int n, i, fd;
 	ssize_t len, got = 0;
@@ -77,7 +78,9 @@ TEST(each_device_traced_under_its_own_name)
 	ASSERT_EQ(0, set_events(1));
 	ASSERT_EQ(0, vm_write_str(T "/tracing_on", "1"));
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, vttm_create(&v[i], BO_SIZE, VTTM_PLACEMENT_TT, 0, &h[i], NULL));
+		ASSERT_EQ(0, vttm_create(&v[i], BO_SIZE, VTTM_PLACEMENT_TT, 0, &h[i], &id[i]));
+		/* 0 is "no BO" in the events */
+		EXPECT_NE(0, id[i]);
 		p[i] = vttm_map(&v[i], h[i], BO_SIZE);
 		ASSERT_NE(NULL, p[i]);
 		vm_fill(p[i], BO_SIZE, 40 + i);
@@ -105,6 +108,9 @@ TEST(each_device_traced_under_its_own_name)
 		EXPECT_TRUE(traced(trace, "ttm_shrink_scan_start", devs[i], "caller=forced"));
 		EXPECT_TRUE(traced(trace, "ttm_tt_backup", devs[i], bytes));
 		EXPECT_TRUE(traced(trace, "ttm_tt_restore", devs[i], bytes));
+		/* the shrunk BO by the id the driver gave it */
+		snprintf(bo_id, sizeof(bo_id), "bo_id=%u ", id[i]);
+		EXPECT_TRUE(traced(trace, "ttm_bo_shrink", devs[i], bo_id));
 		for (int j = 0; j < i; j++)
 			EXPECT_STRNE(devs[i], devs[j]);
 		munmap(p[i], BO_SIZE);

@@ -337,7 +337,8 @@ struct vttm_device *vttm_device_create(int id, u64 vram_size)
 	}
 	vdev->pdev = pdev;
 	platform_set_drvdata(pdev, vdev);
-	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC);
+	/* ids from 1: the ttm events' bo_id 0 means "no BO" */
+	xa_init_flags(&vdev->bos, XA_FLAGS_ALLOC1);
 	INIT_DELAYED_WORK(&vdev->reclaim_work, vttm_reclaim_work);
 	vdev->svm_migrate_threshold = SZ_64K;
 	vdev->vram_size = PAGE_ALIGN(vram_size);

@@ -555,6 +555,8 @@ static void vttm_test_ids_cyclic(struct kunit *test)
 
 	a = vttm_test_bo(test, PAGE_SIZE, VTTM_PLACEMENT_TT, 0);
 	first = a->id;
+	/* 0 is "no BO" in the ttm events: no BO may have it */
+	KUNIT_EXPECT_NE(test, first, 0);
 	KUNIT_EXPECT_PTR_EQ(test, xa_load(&vdev->bos, first), a);
 	vttm_test_put(a);
 	KUNIT_EXPECT_NULL(test, xa_load(&vdev->bos, first));
