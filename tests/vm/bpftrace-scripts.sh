@@ -132,4 +132,25 @@ grep -qE "^@skipped\[$dev, locked\]: [0-9]+$" "$L" ||
 	bad "lru-walk: no skip reasons printed"
 keys=$(grep -oE "^@shrunk_bos\[$dev, [a-z_]+\]" "$L" | sort -u | wc -l)
 ((keys >= 1 && keys <= 2)) || bad "lru-walk: $keys @shrunk_bos keys, expected purged and/or backed_up"
+# the scripts' numbers for callers and reasons are the kernel's: the
+# events' formats map each to its word (here-strings: the guest has no
+# /dev/fd for process substitution)
+EV=/sys/kernel/tracing/events/ttm
+symbols() { # EVENT FIELD: "N word" lines of its __print_symbolic
+	sed -n "s/.*__print_symbolic(REC->$2, \([^)]*\)).*/\1/p" "$EV/$1/format" |
+		grep -oE '\{ [0-9]+, "[a-z_]+" \}' | sed -E 's/\{ ([0-9]+), "([a-z_]+)" \}/\1 \2/'
+}
+n=0
+while read -r num word; do
+	n=$((n + 1))
+	grep -A1 -F "args->reason == $num)" "$PROJECT/tracepoints/lru-walk.bt" | grep -qF "\"$word\"" ||
+		bad "lru-walk.bt: reason $num is not \"$word\" as in the event's format"
+done <<<"$(symbols ttm_shrink_skip reason)"
+((n >= 8)) || bad "ttm_shrink_skip's format lists $n reasons"
+for want in "0 kswapd" "1 direct"; do
+	grep -qx "$want" <<<"$(symbols ttm_shrink_scan_end caller)" ||
+		bad "ttm_shrink_scan_end: caller $want is not in the event's format"
+	grep -A2 -F "args->caller == ${want% *})" "$PROJECT/tracepoints/reclaim-latency.bt" |
+		grep -qF "\"${want#* }\"" || bad "reclaim-latency.bt: caller ${want% *} is not ${want#* }"
+done
 ((fails == 0))

@@ -629,11 +629,17 @@ TEST_F(cli, clients_and_watch_see_the_workload)
 		 ".[1].stats.backed_up_bytes > .[0].stats.backed_up_bytes) | length");
 	EXPECT_EQ(2, doc_num(self->out, filter));
 
-	/* the text sessions, as a user sees them */
+	/*
+	 * The text sessions, as a user sees them: the BOs read back (every
+	 * byte), then a shrink of 4 MiB while watch samples, so that its
+	 * second sample shows rates.
+	 */
+	EXPECT_EQ(0, vm_mismatches(pa, 8 * MiB, 21));
 	snprintf(session, sizeof(session), "%s/cli-session.txt", out_dir);
 	snprintf(cmd, sizeof(cmd),
 		 "{ echo '$ xe-shrinkctl clients'; %1$s -d %2$d clients; "
-		 "echo '$ xe-shrinkctl watch -n 2 -i 2'; %1$s -d %2$d watch -n 2 -i 2; } >%3$s 2>&1",
+		 "echo '$ xe-shrinkctl watch -n 2 -i 2'; %1$s -d %2$d watch -n 2 -i 2 & "
+		 "sleep 1; %1$s -d %2$d shrink --bytes 4M >/dev/null; wait; } >%3$s 2>&1",
 		 cli_path, self->v.minor, session);
 	EXPECT_EQ(0, system(cmd));
 	snprintf(cmd, sizeof(cmd), "grep -qE '^%s +[0-9]+ +%d +memory +12.0 MiB ' %s",
