@@ -13,13 +13,9 @@ WORKLOAD="$PROJECT/build/tests/vm/vttm-overcommit"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-card=
-for c in /sys/class/drm/card[0-9]*; do
-	[[ "$(cat "$c/device/modalias" 2>/dev/null)" == platform:vttm ]] && { card=$c; break; }
-done
-[[ -n "$card" ]] || { echo "no vttm card"; exit 1; }
-dev=$(basename "$(readlink -f "$card/device")")
-stats=/sys/kernel/debug/dri/${card##*card}/shrinker/stats
+# shellcheck source-path=SCRIPTDIR source=vttm-card.bash
+. "$PROJECT/tests/vm/vttm-card.bash"
+stats=$debugfs/stats
 shrinker_stat() { awk -v k="$1:" '$1 == k { print $2 }' "$stats"; }
 
 INTERVAL=30

@@ -18,16 +18,11 @@ fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 command -v trace-cmd >/dev/null || { echo "trace-cmd is not installed (scripts/setup.sh)"; exit 1; }
-card=
-# vttm creates its platform devices itself: no driver link, the modalias
-for c in /sys/class/drm/card[0-9]*; do
-	[[ "$(cat "$c/device/modalias" 2>/dev/null)" == platform:vttm ]] && { card=$c; break; }
-done
-[[ -n "$card" ]] || { echo "no vttm card"; exit 1; }
-dev=$(basename "$(readlink -f "$card/device")")
+# shellcheck source-path=SCRIPTDIR source=vttm-card.bash
+. "$PROJECT/tests/vm/vttm-card.bash"
 echo "vttm device: $dev"
 
-shrink_node=/sys/kernel/debug/dri/${card##*card}/shrinker/shrink
+shrink_node=$debugfs/shrink
 [[ -w "$shrink_node" ]] || { echo "no $shrink_node"; exit 1; }
 
 # The overcommit makes kswapd and direct reclaim scan; a forced shrink

@@ -331,6 +331,20 @@ static inline void vm_fill(uint64_t *p, size_t size, uint64_t seed)
 		p[i] = vm_pattern(seed, i);
 }
 
+/* A TT BO of @size, mapped and filled with @seed's pattern; NULL on failure. */
+static inline uint64_t *vttm_create_filled(struct vttm *v, size_t size, uint64_t seed,
+					   uint32_t *handle)
+{
+	uint64_t *p;
+
+	if (vttm_create(v, size, VTTM_PLACEMENT_TT, 0, handle, NULL))
+		return NULL;
+	p = vttm_map(v, *handle, size);
+	if (p)
+		vm_fill(p, size, seed);
+	return p;
+}
+
 static inline size_t vm_mismatches(const uint64_t *p, size_t size, uint64_t seed)
 {
 	size_t bad = 0;

@@ -90,10 +90,8 @@ TEST_F(vttm, mmap_round_trip)
 	uint64_t *p;
 	uint32_t h;
 
-	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, 0, &h, NULL));
-	p = vttm_map(&self->v, h, size);
+	p = vttm_create_filled(&self->v, size, 1, &h);
 	ASSERT_NE(NULL, p);
-	vm_fill(p, size, 1);
 	EXPECT_EQ(0, vm_mismatches(p, size, 1));
 	ASSERT_EQ(0, vttm_info(&self->v, h, &info));
 	EXPECT_EQ(size, info.size);
@@ -185,13 +183,10 @@ TEST_F(vttm, restored_bo_is_shrinkable_again)
 	uint64_t *p;
 	uint32_t h;
 
-	ASSERT_EQ(0, vttm_create(&self->v, size, VTTM_PLACEMENT_TT, 0, &h, NULL));
-	p = vttm_map(&self->v, h, size);
+	p = vttm_create_filled(&self->v, size, 5, &h);
 	ASSERT_NE(NULL, p);
-	vm_fill(p, size, 5);
 
-	/* backed up whole, then walked over while it has no pages */
-	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "256M", 4));
+	/* backed up whole: the walk sets it aside at once */
 	ASSERT_EQ(0, vttm_node_write(&self->v, "shrink", "256M", 4));
 	ASSERT_EQ(0, vttm_info(&self->v, h, &info));
 	ASSERT_EQ(VTTM_STATE_BACKED_UP, info.state);
